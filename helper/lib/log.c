@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *log_prog = "rootless-cni-infra";
+static enum rci_log_level log_level = RCI_LOG_WARNING;
+
+void rci_log_init(const char *prog, enum rci_log_level level)
+{
+	log_prog = prog;
+	log_level = level;
+}
+
+void rci_log_set_level(enum rci_log_level level)
+{
+	log_level = level;
+}
+
+bool rci_log_debug_enabled(void)
+{
+	return log_level >= RCI_LOG_DEBUG;
+}
+
+const char *rci_log_prog(void)
+{
+	return log_prog;
+}
+
+static void log_v(enum rci_log_level level, const char *fmt, va_list ap)
+{
+	static const char *const tag[] = {"error", "warning", "debug"};
+	int saved = errno;
+	if (level <= log_level) {
+		/* One fprintf per line so that concurrent writers do not interleave halves. */
+		char line[4096];
+		vsnprintf(line, sizeof(line), fmt, ap);
+		fprintf(stderr, "%s: %s: %s\n", log_prog, tag[level], line);
+	}
+	errno = saved;
+}
+
+void rci_error_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(RCI_LOG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void rci_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(RCI_LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void rci_debug(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(RCI_LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}

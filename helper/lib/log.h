@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RCI_LOG_H
+#define RCI_LOG_H
+
+#include <stdbool.h>
+
+enum rci_log_level { RCI_LOG_ERROR = 0, RCI_LOG_WARNING = 1, RCI_LOG_DEBUG = 2 };
+
+/* Program name used as the prefix of every line ("rootless-cni-infra: ..."). */
+void rci_log_init(const char *prog, enum rci_log_level level);
+void rci_log_set_level(enum rci_log_level level);
+bool rci_log_debug_enabled(void);
+const char *rci_log_prog(void);
+
+/* All go to stderr (stdout carries only contract JSON) and keep errno intact. */
+void rci_error_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rci_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rci_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "spawn.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
+
+void rci_spawn_init(struct rci_spawn *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->in_fd = sp->out_fd = sp->err_fd = -1;
+	sp->etxtbsy_retries = 5;
+}
+
+void rci_spawn_result_free(struct rci_spawn_result *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+}
+
+int rci_mark_fds_cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	/* Kernels before 5.11: walk /proc/self/fd. */
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= from && fd != dirfd(d))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
+/* Only async-signal-safe calls from here to execve: the parent may hold malloc locks. */
+static __attribute__((noreturn)) void child_exec(const struct rci_spawn *sp, int in_fd,
+						 int out_fd, int err_fd, int status_fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setpgid(0, 0);
+	/* Move the status fd out of the way of 0/1/2 before the dup2s. */
+	if (status_fd <= 2) {
+		int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
+		status_fd = moved;
+	}
+	int fds[3] = {in_fd, out_fd, err_fd};
+	int ok = status_fd >= 0;
+	for (int i = 0; ok && i < 3; i++) {
+		if (fds[i] == i) {
+			/* Already in place: just clear close-on-exec. */
+			ok = fcntl(i, F_SETFD, 0) == 0;
+		} else {
+			ok = dup2(fds[i], i) == i;
+		}
+	}
+	if (ok)
+		ok = rci_mark_fds_cloexec_from(3) == 0;
+	if (ok && sp->child_setup)
+		ok = sp->child_setup(sp->child_data) == 0;
+	if (ok)
+		execve(sp->path, sp->argv, sp->envp);
+	int e = errno;
+	if (status_fd >= 0) {
+		ssize_t unused = write(status_fd, &e, sizeof(e));
+		(void)unused;
+	}
+	_exit(127);
+}
+
+struct stream {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static bool stream_read(struct stream *s, size_t max, bool *overflow)
+{
+	char chunk[16384];
+	ssize_t n = read(s->fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0) {
+		close(s->fd);
+		s->fd = -1;
+		return false;
+	}
+	if (max && s->len + (size_t)n > max) {
+		*overflow = true;
+		n = (ssize_t)(max - s->len);
+	}
+	if (s->len + (size_t)n + 1 > s->cap) {
+		s->cap = (s->len + (size_t)n + 1) * 2;
+		s->buf = xrealloc(s->buf, s->cap);
+	}
+	memcpy(s->buf + s->len, chunk, (size_t)n);
+	s->len += (size_t)n;
+	s->buf[s->len] = '\0';
+	return true;
+}
+
+static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, int *exec_errno,
+		      rci_error_t *err)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, status[2] = {-1, -1};
+	int ret = -1;
+	pid_t pid = -1;
+	int pidfd = -1;
+	struct stream so = {.fd = -1}, se = {.fd = -1};
+
+	*exec_errno = 0;
+	if (pipe2(status, O_CLOEXEC) < 0 ||
+	    (sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
+	    (sp->out_fd < 0 && pipe2(out, O_CLOEXEC) < 0) ||
+	    (sp->err_fd < 0 && pipe2(errp, O_CLOEXEC) < 0)) {
+		rci_make_error(err, errno, "pipe");
+		goto close_pipes;
+	}
+
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		child_exec(sp, sp->in_fd >= 0 ? sp->in_fd : in[0], sp->out_fd >= 0 ? sp->out_fd : out[1],
+			   sp->err_fd >= 0 ? sp->err_fd : errp[1], status[1]);
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		rci_make_error(err, fork_errno, "fork");
+		goto close_pipes;
+	}
+	/* Also set the group from the parent: no race with a kill(-pid) below. */
+	setpgid(pid, pid);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	close(status[1]);
+	status[1] = -1;
+	if (in[0] >= 0) {
+		close(in[0]);
+		in[0] = -1;
+	}
+	if (out[1] >= 0) {
+		close(out[1]);
+		out[1] = -1;
+	}
+	if (errp[1] >= 0) {
+		close(errp[1]);
+		errp[1] = -1;
+	}
+
+	int child_errno = 0;
+	ssize_t n;
+	do
+		n = read(status[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		/* exec failed: reap and report. */
+		waitpid(pid, NULL, 0);
+		pid = -1;
+		*exec_errno = child_errno;
+		rci_make_error(err, child_errno, "exec `%s`", sp->path);
+		goto close_pipes;
+	}
+
+	so.fd = out[0];
+	se.fd = errp[0];
+	out[0] = errp[0] = -1;
+	size_t in_off = 0;
+	int in_fd = in[1];
+	in[1] = -1;
+	if (in_fd >= 0) {
+		fcntl(in_fd, F_SETFL, O_NONBLOCK);
+		if (!sp->input || sp->input_len == 0) {
+			close(in_fd);
+			in_fd = -1;
+		}
+	}
+
+	long long deadline = sp->timeout_ms > 0 ? rci_now_ms() + sp->timeout_ms : 0;
+	bool exited = false, killed = false;
+	int wstatus = 0;
+	while (so.fd >= 0 || se.fd >= 0 || in_fd >= 0 || !exited) {
+		struct pollfd pfd[4];
+		int np = 0, i_so = -1, i_se = -1, i_in = -1, i_pid = -1;
+		if (so.fd >= 0) {
+			i_so = np;
+			pfd[np++] = (struct pollfd){.fd = so.fd, .events = POLLIN};
+		}
+		if (se.fd >= 0) {
+			i_se = np;
+			pfd[np++] = (struct pollfd){.fd = se.fd, .events = POLLIN};
+		}
+		if (in_fd >= 0) {
+			i_in = np;
+			pfd[np++] = (struct pollfd){.fd = in_fd, .events = POLLOUT};
+		}
+		if (!exited && pidfd >= 0) {
+			i_pid = np;
+			pfd[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		}
+		int wait_ms = -1;
+		if (deadline) {
+			long long left = deadline - rci_now_ms();
+			wait_ms = left < 0 ? 0 : (int)left;
+		}
+		if (pidfd < 0 && !exited && (wait_ms < 0 || wait_ms > 20))
+			wait_ms = 20;
+		int r = np ? poll(pfd, (nfds_t)np, wait_ms) : 0;
+		if (r < 0 && errno != EINTR) {
+			rci_make_error(err, errno, "poll");
+			killed = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (r > 0) {
+			if (i_so >= 0 && pfd[i_so].revents)
+				stream_read(&so, sp->max_output, &res->overflow);
+			if (i_se >= 0 && pfd[i_se].revents)
+				stream_read(&se, sp->max_output, &res->overflow);
+			if (i_in >= 0 && pfd[i_in].revents) {
+				ssize_t w = write(in_fd, sp->input + in_off, sp->input_len - in_off);
+				if (w > 0)
+					in_off += (size_t)w;
+				if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
+				    in_off >= sp->input_len) {
+					/* EPIPE: the child does not read stdin, which is its right. */
+					close(in_fd);
+					in_fd = -1;
+				}
+			}
+		}
+		if (!exited && (pidfd < 0 || (i_pid >= 0 && r > 0 && pfd[i_pid].revents))) {
+			pid_t w = waitpid(pid, &wstatus, WNOHANG);
+			if (w == pid)
+				exited = true;
+		}
+		if (res->overflow && !killed) {
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		if (deadline && rci_now_ms() >= deadline && !killed) {
+			res->timed_out = true;
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		if (killed) {
+			/* Stop reading: a killed group's stray writers must not keep us here. */
+			if (so.fd >= 0)
+				close(so.fd);
+			if (se.fd >= 0)
+				close(se.fd);
+			if (in_fd >= 0)
+				close(in_fd);
+			so.fd = se.fd = in_fd = -1;
+			if (!exited) {
+				waitpid(pid, &wstatus, 0);
+				exited = true;
+			}
+		}
+	}
+	/* A plugin's helpers must not outlive it: its group dies with it. */
+	kill(-pid, SIGKILL);
+	pid = -1;
+
+	if (WIFSIGNALED(wstatus))
+		res->term_signal = WTERMSIG(wstatus);
+	else
+		res->exit_code = WEXITSTATUS(wstatus);
+	res->out = so.buf ? so.buf : xstrdup("");
+	res->out_len = so.len;
+	res->err = se.buf ? se.buf : xstrdup("");
+	res->err_len = se.len;
+	so.buf = se.buf = NULL;
+	ret = err && *err ? -1 : 0;
+
+close_pipes:
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	free(so.buf);
+	free(se.buf);
+	close_pair(in);
+	close_pair(out);
+	close_pair(errp);
+	close_pair(status);
+	return ret;
+}
+
+int rci_spawn_run(const struct rci_spawn *sp, struct rci_spawn_result *res, rci_error_t *err)
+{
+	int attempts = sp->etxtbsy_retries > 0 ? sp->etxtbsy_retries : 1;
+	for (int i = 0;; i++) {
+		int exec_errno = 0;
+		memset(res, 0, sizeof(*res));
+		rci_error_t tmp = NULL;
+		if (spawn_once(sp, res, &exec_errno, &tmp) == 0)
+			return 0;
+		rci_spawn_result_free(res);
+		/* libcni retries "text file busy" and then wrongly reports success; we fail. */
+		if (exec_errno == ETXTBSY && i + 1 < attempts) {
+			rci_error_release(&tmp);
+			usleep(200 * 1000);
+			continue;
+		}
+		*err = tmp;
+		return -1;
+	}
+}
+
+char *rci_spawn_describe_status(const struct rci_spawn_result *res, long timeout_ms)
+{
+	if (res->timed_out)
+		return xasprintf("timed out after %ld ms and was killed", timeout_ms);
+	if (res->overflow)
+		return xstrdup("printed too much output and was killed");
+	if (res->term_signal)
+		return xasprintf("killed by signal %d (%s)", res->term_signal,
+				 sigabbrev_np(res->term_signal) ? sigabbrev_np(res->term_signal) : "?");
+	return xasprintf("exited with status %d", res->exit_code);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "util.h"
+
+#include <string.h>
+#include <time.h>
+
+static void oom(void)
+{
+	static const char msg[] = "fatal: out of memory\n";
+	ssize_t unused = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)unused;
+	abort();
+}
+
+void *xmalloc0(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	void *n = realloc(p, size ? size : 1);
+	if (!n)
+		oom();
+	return n;
+}
+
+char *xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *r = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&r, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return r;
+}
+
+size_t rci_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void rci_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void rci_cleanup_strvp(char ***v)
+{
+	rci_strv_free(*v);
+}
+
+void rci_strv_push(char ***v, const char *s)
+{
+	size_t n = rci_strv_len(*v);
+	*v = xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+char **rci_strv_split(const char *s, char sep)
+{
+	char **v = xmalloc0(sizeof(char *));
+	const char *start = s;
+	for (const char *p = s;; p++) {
+		if (*p == sep || *p == '\0') {
+			if (p > start) {
+				cleanup_free char *field = xstrndup(start, (size_t)(p - start));
+				rci_strv_push(&v, field);
+			}
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return v;
+}
+
+long long rci_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

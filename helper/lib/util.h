@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RCI_UTIL_H
+#define RCI_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+/* Scope-bound cleanup, as crun's utils.h: a variable frees itself on every return path. */
+static inline void rci_cleanup_freep(void *p)
+{
+	void **pp = p;
+	free(*pp);
+}
+static inline void rci_cleanup_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+static inline void rci_cleanup_filep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+static inline void rci_cleanup_dirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+static inline void rci_cleanup_jsonp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+void rci_cleanup_strvp(char ***v);
+
+#define cleanup_free __attribute__((cleanup(rci_cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(rci_cleanup_closep)))
+#define cleanup_file __attribute__((cleanup(rci_cleanup_filep)))
+#define cleanup_dir __attribute__((cleanup(rci_cleanup_dirp)))
+#define cleanup_json __attribute__((cleanup(rci_cleanup_jsonp)))
+#define cleanup_strv __attribute__((cleanup(rci_cleanup_strvp)))
+
+#define RCI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure is not recoverable in a short-lived CLI: abort loudly. */
+void *xmalloc0(size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* NULL-terminated string vectors. */
+size_t rci_strv_len(char *const *v);
+void rci_strv_free(char **v);
+/* Appends a copy of @s; *v may be NULL. */
+void rci_strv_push(char ***v, const char *s);
+/* Splits @s on @sep, skipping empty fields. */
+char **rci_strv_split(const char *s, char sep);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+long long rci_now_ms(void);
+
+#endif
