@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RCI_CAPS_H
+#define RCI_CAPS_H
+
+#include <stddef.h>
+#include <sys/capability.h>
+
+/*
+ * The capabilities a CNI plugin keeps (all others are removed from the bounding, permitted,
+ * effective and inheritable sets before exec, so an exec'd root plugin cannot regain them):
+ *   CAP_NET_ADMIN  links, addresses, routes, bridges, iptables/nftables rules, sysctls
+ *   CAP_NET_RAW    iptables (legacy backend) and raw sockets used by ARP/ND helpers
+ *   CAP_SYS_ADMIN  setns() into the container's network namespace (owned by our userns)
+ * Measured with Debian's bridge, host-local, portmap, firewall, tuning, loopback.
+ */
+extern const cap_value_t rci_plugin_caps[];
+extern const size_t rci_plugin_caps_count;
+
+/* Child-side hook for rci_spawn: restricts the process to rci_plugin_caps. 0 or -1/errno. */
+int rci_caps_restrict_for_plugin(void *unused);
+
+/* "cap_net_admin,cap_net_raw,cap_sys_admin" (static string). */
+const char *rci_plugin_caps_names(void);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "commands.h"
+#include "json.h"
+#include "lock.h"
+#include "log.h"
+#include "netns.h"
+#include "util.h"
+#include "validate.h"
+
+#include <string.h>
+#include <sys/file.h>
+
+/*
+ * alloc ID NET POD_NAME IP MAC: attach ID to NET as eth<N>.
+ * Order matters for rollback: everything is validated and the config found before anything
+ * is created; the record says "adding" before the first plugin runs, so a crash is visible to gc.
+ */
+static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **argv,
+			rci_error_t *err)
+{
+	const char *id = argv[0], *net = argv[1];
+	struct rci_container_rec *rec = NULL;
+	int r = rci_state_load(&ctx->st, id, &rec, err);
+	if (r == -1)
+		return -1;
+	if (r == -2)
+		rec = rci_container_rec_new(id);
+	int ret = -1;
+	cleanup_free char *netns = rci_ctx_netns_path(ctx, id);
+	cleanup_free char *ifname = NULL;
+	bool created_netns = false, recorded = false;
+	struct cni_args args = {0};
+	json_object *result = NULL, *capargs = NULL;
+
+	if (rci_container_rec_find(rec, net) >= 0) {
+		rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+				    "container `%s` is already attached to network `%s`", id, net);
+		goto out;
+	}
+	ifname = rci_container_rec_next_ifname(rec);
+	struct rci_attachment_rec *a = rci_container_rec_add(rec);
+	a->network = xstrdup(net);
+	a->ifname = xstrdup(ifname);
+	a->pod_name = xstrdup(argv[2]);
+	a->ip = xstrdup(argv[3]);
+	a->mac = xstrdup(argv[4]);
+	a->phase = xstrdup(RCI_PHASE_ADDING);
+	if (rci_attachment_args(a, &args, err) < 0)
+		goto out;
+
+	if (rec->n == 1) {
+		/* A new ID changes the set of attachments: hold the global lock while it appears. */
+		int g = rci_lock_at(ctx->st.dirfd, "lock", LOCK_EX, err);
+		if (g < 0)
+			goto out;
+		r = rci_state_save(&ctx->st, rec, err);
+		rci_unlock_at(ctx->st.dirfd, "lock", g, false);
+	} else {
+		r = rci_state_save(&ctx->st, rec, err);
+	}
+	if (r < 0)
+		goto out;
+	recorded = true;
+
+	if (!rci_netns_is_pinned(netns)) {
+		/* A leftover plain file from an interrupted create is removed first. */
+		rci_netns_remove(netns, NULL);
+		if (rci_netns_create(netns, err) < 0)
+			goto out;
+		created_netns = true;
+	}
+
+	json_object *caps = NULL;
+	const char *pm = getenv("RCI_PORT_MAPPINGS");
+	if (pm && *pm) {
+		/* The launcher passes -p mappings as the portMappings capability (JSON array). */
+		caps = rci_json_parse(pm, strlen(pm), "RCI_PORT_MAPPINGS", err);
+		if (!caps || !json_object_is_type(caps, json_type_array)) {
+			if (caps)
+				json_object_put(caps);
+			rci_error_release(err);
+			rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+					    "RCI_PORT_MAPPINGS must be a JSON array of port mappings");
+			goto out;
+		}
+		capargs = json_object_new_object();
+		json_object_object_add(capargs, "portMappings", caps);
+	}
+	struct cni_attachment att = {
+		.container_id = id,
+		.netns = netns,
+		.ifname = ifname,
+		.args = &args,
+		.capability_args = capargs,
+	};
+	if (cni_add_network_list(&ctx->rt, conf, &att, &result, err) < 0) {
+		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
+		goto out;
+	}
+	free(rec->att[rec->n - 1].phase);
+	rec->att[rec->n - 1].phase = xstrdup(RCI_PHASE_READY);
+	if (rci_state_save(&ctx->st, rec, err) < 0) {
+		/* Without a record nobody could ever DEL it: undo the ADD now. */
+		rci_error_t derr = NULL;
+		cni_del_network_list(&ctx->rt, net, conf, &att, &derr);
+		rci_error_release(&derr);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0) {
+		if (created_netns)
+			rci_netns_remove(netns, NULL);
+		if (recorded) {
+			rec->n > 0 ? rci_container_rec_remove(rec, rec->n - 1) : (void)0;
+			rci_error_t serr = NULL;
+			if (rci_commit_record(ctx, rec, &serr) < 0) {
+				cleanup_free char *t = rci_error_text(serr);
+				rci_warning("rollback of the state record: %s", t);
+				rci_error_release(&serr);
+			}
+		}
+	} else {
+		cleanup_free char *host_ns = NULL, *userns = NULL;
+		rci_ctx_host_paths(ctx, id, &host_ns, &userns);
+		cleanup_json json_object *o = json_object_new_object();
+		json_object_object_add(o, "ns", json_object_new_string(host_ns));
+		json_object_object_add(o, "ifname", json_object_new_string(ifname));
+		ret = rci_json_print(o, err);
+	}
+	if (result)
+		json_object_put(result);
+	if (capargs)
+		json_object_put(capargs);
+	cni_args_clear(&args);
+	rci_container_rec_free(rec);
+	return ret;
+}
+
+int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	if (rci_check_argc("alloc", "ID NET POD_NAME IP MAC", argc, 5, 5, err) < 0 ||
+	    rci_validate_id(argv[0], err) < 0 || rci_validate_network(argv[1], err) < 0 ||
+	    rci_validate_pod_name(argv[2], err) < 0 || rci_validate_ip(argv[3], err) < 0 ||
+	    rci_validate_mac(argv[4], err) < 0)
+		return -1;
+	struct cni_netconf *conf = NULL;
+	if (cni_conf_find(ctx->config_dir, argv[1], &conf, err) < 0)
+		return -1;
+	if (rci_ctx_open_state(ctx, err) < 0) {
+		cni_conf_free(conf);
+		return -1;
+	}
+	int lk = rci_lock_id(ctx, argv[0], err);
+	if (lk < 0) {
+		cni_conf_free(conf);
+		return -1;
+	}
+	int r = alloc_locked(ctx, conf, argv, err);
+	/* The lock file goes when the ID has no record left (a failed first alloc). */
+	struct rci_container_rec *rec = NULL;
+	rci_error_t tmp = NULL;
+	bool gone = rci_state_load(&ctx->st, argv[0], &rec, &tmp) == -2;
+	rci_error_release(&tmp);
+	rci_container_rec_free(rec);
+	rci_unlock_id(ctx, argv[0], lk, gone);
+	cni_conf_free(conf);
+	return r;
+}

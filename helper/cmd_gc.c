@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "commands.h"
+#include "fs.h"
+#include "json.h"
+#include "lock.h"
+#include "log.h"
+#include "netns.h"
+#include "util.h"
+#include "validate.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+
+static bool is_live(char **live, const char *id)
+{
+	for (size_t i = 0; live[i]; i++)
+		if (strcmp(live[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* Releases every attachment of @id; the first failure is reported, the others still run. */
+static int release_all(struct rci_ctx *ctx, const char *id, json_object *released, rci_error_t *err)
+{
+	int lk = rci_lock_id(ctx, id, err);
+	if (lk < 0)
+		return -1;
+	struct rci_container_rec *rec = NULL;
+	int r = rci_state_load(&ctx->st, id, &rec, err);
+	int ret = r == -1 ? -1 : 0;
+	for (size_t i = 0; r == 0 && i < rec->n;) {
+		cleanup_free char *what = xasprintf("%s/%s", id, rec->att[i].network);
+		rci_error_t e = NULL;
+		if (rci_release_attachment(ctx, rec, i, &e) == 0) {
+			json_object_array_add(released, json_object_new_string(what));
+			continue; /* the entry at i was removed */
+		}
+		if (ret == 0)
+			*err = e;
+		else
+			rci_error_release(&e);
+		ret = -1;
+		i++;
+	}
+	bool gone = r == -2 || (rec && rec->n == 0);
+	if (gone) {
+		/* A netns without a record is a leftover of an interrupted alloc. */
+		cleanup_free char *netns = rci_ctx_netns_path(ctx, id);
+		rci_netns_remove(netns, NULL);
+	}
+	rci_container_rec_free(rec);
+	rci_unlock_id(ctx, id, lk, gone);
+	return ret;
+}
+
+/* gc [LIVE_ID...]: CNI GC semantics: release everything whose ID is not listed. */
+int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	cleanup_strv char **live = xmalloc0(sizeof(char *));
+	for (int i = 0; i < argc; i++) {
+		if (rci_validate_id(argv[i], err) < 0)
+			return -1;
+		rci_strv_push(&live, argv[i]);
+	}
+	if (rci_ctx_open_state(ctx, err) < 0)
+		return -1;
+	cleanup_strv char **ids = NULL;
+	if (rci_state_list_ids(&ctx->st, &ids, err) < 0)
+		return -1;
+	/* Netns files without a record, too (an alloc killed between the two steps). */
+	int nfd = dup(ctx->st.netns_fd);
+	DIR *d = nfd >= 0 ? fdopendir(nfd) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || rci_validate_id(de->d_name, NULL) < 0)
+			continue;
+		bool known = false;
+		for (size_t i = 0; ids[i] && !known; i++)
+			known = strcmp(ids[i], de->d_name) == 0;
+		if (!known)
+			rci_strv_push(&ids, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	cleanup_json json_object *released = json_object_new_array();
+	int ret = 0;
+	for (size_t i = 0; ids[i]; i++) {
+		if (is_live(live, ids[i]))
+			continue;
+		rci_error_t e = NULL;
+		if (release_all(ctx, ids[i], released, &e) < 0) {
+			if (ret == 0)
+				*err = e;
+			else
+				rci_error_release(&e);
+			ret = -1;
+		}
+	}
+	if (ret < 0)
+		return rci_error_wrap(err, "gc");
+	cleanup_json json_object *o = json_object_new_object();
+	json_object_object_add(o, "released", json_object_get(released));
+	return rci_json_print(o, err);
+}

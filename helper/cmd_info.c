@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "caps.h"
+#include "commands.h"
+#include "exec.h"
+#include "json.h"
+#include "util.h"
+#include "version.h"
+
+#include <stdio.h>
+
+static const char usage[] =
+	"Usage: rootless-cni-infra [--debug] SUBCOMMAND [ARGS...]\n"
+	"\n"
+	"Runs CNI plugins for rootless containers inside the infra container.\n"
+	"\n"
+	"Subcommands (stdout is JSON):\n"
+	"  alloc ID NET POD_NAME IP MAC  attach ID to network NET as eth<N> (IP, MAC may be \"\")\n"
+	"                                -> {\"ns\": PATH, \"ifname\": \"ethN\"}\n"
+	"  dealloc ID NET                detach; unknown ID or NET is success -> {}\n"
+	"  print-cni-result ID NET       the CNI result of that attachment\n"
+	"  print-netns-path ID           -> {\"path\": PATH, \"userns\": PATH}\n"
+	"  is-idle                       -> {\"idle\": true|false}\n"
+	"  list                          every attachment: id, network, ifname, ips, netns\n"
+	"  check ID NET                  CNI CHECK of one attachment -> {}\n"
+	"  gc [LIVE_ID...]               release every attachment whose ID is not listed\n"
+	"  help, version                 this text; {\"version\": ...}\n"
+	"\n"
+	"Accepted input:\n"
+	"  ID, NET     [A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 (ID) / 64 (NET) characters\n"
+	"  POD_NAME    printable, no spaces, `;` or `=`, at most 253 characters; may be empty\n"
+	"  IP          IPv4 (10.88.0.5) or IPv6 (fd00::5) without prefix length, or \"\"\n"
+	"  MAC         six hex octets (02:42:ac:11:00:02), or \"\"\n"
+	"  CNI_ARGS sent to plugins: IgnoreUnknown=1;K8S_POD_NAME=POD_NAME[;IP=IP][;MAC=MAC]\n"
+	"\n"
+	"Exit status:\n"
+	"  0 success; 1 the operation failed (plugin error, I/O); 2 bad usage or input (nothing\n"
+	"  was changed); 3 not found (no such attachment or network); 4 conflict (already attached)\n"
+	"\n"
+	"Environment:\n"
+	"  RCI_STATE_DIR       state directory (default /run/rootless-cni-infra)\n"
+	"  RCI_CNI_CONFIG_DIR  CNI configuration directory (default /etc/cni/net.d)\n"
+	"  CNI_PATH            plugin directories (default /usr/lib/cni:/usr/libexec/cni:/opt/cni/bin)\n"
+	"  RCI_CNI_CACHE_DIR   CNI result cache (default /var/lib/cni)\n"
+	"  RCI_PLUGIN_TIMEOUT  seconds one plugin exec may take before its process group is\n"
+	"                      killed (default 60)\n"
+	"  RCI_INFRA_PID       pid whose /proc/PID/root prefixes host-side paths (default: the\n"
+	"                      pid in STATE_DIR/infra.pid)\n"
+	"  RCI_PORT_MAPPINGS   alloc: JSON array passed as the portMappings capability\n"
+	"\n"
+	"Plugins run with only these capabilities: %s\n";
+
+int cmd_help(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	(void)err;
+	printf(usage, rci_plugin_caps_names());
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_version(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	(void)ctx;
+	(void)argv;
+	if (rci_check_argc("version", "", argc, 0, 0, err) < 0)
+		return -1;
+	cleanup_json json_object *o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_string(RCI_VERSION));
+	json_object_object_add(o, "commit", json_object_new_string(RCI_COMMIT));
+	json_object_object_add(o, "cniVersion", json_object_new_string(CNI_RUNTIME_MAX_VERSION));
+	return rci_json_print(o, err);
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cache.h"
+#include "fs.h"
+#include "json.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *cni_base64_encode(const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+	char *out = xmalloc0(4 * ((len + 2) / 3) + 1), *p = out;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)d[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)d[i + 1] << 8;
+		if (i + 2 < len)
+			v |= d[i + 2];
+		*p++ = b64[(v >> 18) & 63];
+		*p++ = b64[(v >> 12) & 63];
+		*p++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? b64[v & 63] : '=';
+	}
+	return out;
+}
+
+char *cni_base64_decode(const char *s, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n % 4)
+		return NULL;
+	char *out = xmalloc0(n / 4 * 3 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		unsigned v = 0;
+		int pad = 0;
+		for (int k = 0; k < 4; k++) {
+			char c = s[i + k];
+			const char *pos = c ? strchr(b64, c) : NULL;
+			if (c == '=' && i + 4 == n && k >= 2) {
+				pad++;
+				v <<= 6;
+				continue;
+			}
+			if (!pos || pad) {
+				free(out);
+				return NULL;
+			}
+			v = (v << 6) | (unsigned)(pos - b64);
+		}
+		out[o++] = (char)((v >> 16) & 255);
+		if (pad < 2)
+			out[o++] = (char)((v >> 8) & 255);
+		if (pad < 1)
+			out[o++] = (char)(v & 255);
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
+void cni_cache_entry_free(struct cni_cache_entry *e)
+{
+	if (!e)
+		return;
+	free(e->container_id);
+	free(e->ifname);
+	free(e->network);
+	free(e->netns);
+	free(e->config);
+	cni_args_clear(&e->args);
+	if (e->capability_args)
+		json_object_put(e->capability_args);
+	if (e->result)
+		json_object_put(e->result);
+	free(e);
+}
+
+static char *entry_name(const char *network, const char *id, const char *ifname)
+{
+	return xasprintf("%s-%s-%s", network, id, ifname);
+}
+
+static int open_results_dir(const char *cache_dir, bool create, rci_error_t *err)
+{
+	if (create && rci_mkdir_p(cache_dir, 0700, false, err) < 0)
+		return -1;
+	cleanup_close int dfd = rci_open_dir(cache_dir, err);
+	if (dfd < 0) {
+		if (!create && err && *err && (*err)->status == ENOENT) {
+			rci_error_release(err);
+			return -2;
+		}
+		return -1;
+	}
+	return rci_open_subdir(dfd, "results", create, err);
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+int cni_cache_write(const char *cache_dir, const struct cni_cache_entry *e, rci_error_t *err)
+{
+	cleanup_close int rfd = open_results_dir(cache_dir, true, err);
+	if (rfd < 0)
+		return rci_error_wrap(err, "CNI cache `%s`", cache_dir);
+	cleanup_json json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string("cniCacheV1"));
+	add_str(o, "containerId", e->container_id);
+	if (e->config_len) {
+		cleanup_free char *enc = cni_base64_encode(e->config, e->config_len);
+		add_str(o, "config", enc);
+	}
+	add_str(o, "ifName", e->ifname);
+	add_str(o, "networkName", e->network);
+	add_str(o, "netns", e->netns);
+	if (e->args.n)
+		json_object_object_add(o, "cniArgs", cni_args_to_json(&e->args));
+	if (e->capability_args && json_object_object_length(e->capability_args))
+		json_object_object_add(o, "capabilityArgs", rci_json_copy(e->capability_args));
+	if (e->result)
+		json_object_object_add(o, "result", rci_json_copy(e->result));
+	const char *s = rci_json_str(o);
+	cleanup_free char *name = entry_name(e->network, e->container_id, e->ifname);
+	/* 0600: capability args can carry secrets (CCH-6). */
+	if (rci_write_file_atomic_at(rfd, name, s, strlen(s), 0600, err) < 0)
+		return rci_error_wrap(err, "CNI cache");
+	return 0;
+}
+
+static int parse_entry(json_object *o, struct cni_cache_entry *e, rci_error_t *err)
+{
+	const char *cfg = rci_json_get_string(o, "config");
+	if (cfg) {
+		e->config = cni_base64_decode(cfg, &e->config_len);
+		if (!e->config)
+			return rci_make_error(err, 0, "`config` is not valid base64");
+	}
+	const char *netns = rci_json_get_string(o, "netns");
+	if (netns)
+		e->netns = xstrdup(netns);
+	json_object *v;
+	if (json_object_object_get_ex(o, "cniArgs", &v) && cni_args_from_json(v, &e->args, err) < 0)
+		return -1;
+	if ((v = rci_json_get_type(o, "capabilityArgs", json_type_object)))
+		e->capability_args = rci_json_copy(v);
+	if ((v = rci_json_get_type(o, "result", json_type_object)))
+		e->result = rci_json_copy(v);
+	return 0;
+}
+
+int cni_cache_read(const char *cache_dir, const char *network, const char *container_id,
+		   const char *ifname, struct cni_cache_entry **out, rci_error_t *err)
+{
+	cleanup_close int rfd = open_results_dir(cache_dir, false, err);
+	if (rfd == -2)
+		return -2;
+	if (rfd < 0)
+		return -1;
+	cleanup_free char *name = entry_name(network, container_id, ifname);
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int r = rci_read_file_at(rfd, name, 4 * 1024 * 1024, &buf, &len, err);
+	if (r < 0)
+		return r;
+	struct cni_cache_entry *e = xmalloc0(sizeof(*e));
+	e->container_id = xstrdup(container_id);
+	e->ifname = xstrdup(ifname);
+	e->network = xstrdup(network);
+	cleanup_json json_object *o = rci_json_parse(buf, len, name, err);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		cni_cache_entry_free(e);
+		if (o)
+			return rci_make_error(err, 0, "CNI cache `%s`: not a JSON object", name);
+		return rci_error_wrap(err, "CNI cache");
+	}
+	const char *kind = rci_json_get_string(o, "kind");
+	if (kind && strcmp(kind, "cniCacheV1") == 0) {
+		if (parse_entry(o, e, err) < 0) {
+			cni_cache_entry_free(e);
+			return rci_error_wrap(err, "CNI cache `%s`", name);
+		}
+	} else {
+		/* Pre-0.7 libcni stored the bare result. */
+		e->result = rci_json_copy(o);
+	}
+	*out = e;
+	return 0;
+}
+
+int cni_cache_delete(const char *cache_dir, const char *network, const char *container_id,
+		     const char *ifname, rci_error_t *err)
+{
+	cleanup_close int rfd = open_results_dir(cache_dir, false, err);
+	if (rfd == -2)
+		return 0;
+	if (rfd < 0)
+		return -1;
+	cleanup_free char *name = entry_name(network, container_id, ifname);
+	return rci_unlink_at(rfd, name, 0, err);
+}

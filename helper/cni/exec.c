@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "exec.h"
+#include "json.h"
+#include "log.h"
+#include "spawn.h"
+#include "util.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+extern char **environ;
+
+char *cni_runtime_path_env(const struct cni_runtime *rt)
+{
+	size_t len = 1;
+	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++)
+		len += strlen(rt->plugin_dirs[i]) + 1;
+	char *s = xmalloc0(len);
+	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++) {
+		if (i)
+			strcat(s, ":");
+		strcat(s, rt->plugin_dirs[i]);
+	}
+	return s;
+}
+
+int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path, rci_error_t *err)
+{
+	if (!type || !*type || strchr(type, '/'))
+		return rci_make_error(err, 0, "invalid plugin type `%s`", type ? type : "");
+	if (!rt->plugin_dirs || !rt->plugin_dirs[0])
+		return rci_make_error(err, 0, "no CNI plugin directories configured (CNI_PATH)");
+	for (size_t i = 0; rt->plugin_dirs[i]; i++) {
+		cleanup_free char *p = xasprintf("%s/%s", rt->plugin_dirs[i], type);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*path = p;
+			p = NULL;
+			return 0;
+		}
+	}
+	cleanup_free char *dirs = cni_runtime_path_env(rt);
+	return rci_make_error(err, 0, "failed to find plugin `%s` in path [%s]", type, dirs);
+}
+
+/* Inherited environment minus CNI_* and PATH, then ours (EXE-2: our values win). */
+static char **build_env(const char *command, const struct cni_call *call, const char *path_env)
+{
+	char **env = NULL;
+	bool have_path = false;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "CNI_", 4) == 0)
+			continue;
+		if (strncmp(*e, "PATH=", 5) == 0) {
+			have_path = true;
+			/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
+			if (!strstr(*e, "/usr/sbin")) {
+				cleanup_free char *p = xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", *e);
+				rci_strv_push(&env, p);
+				continue;
+			}
+		}
+		rci_strv_push(&env, *e);
+	}
+	if (!have_path)
+		rci_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	const struct {
+		const char *k, *v;
+	} vars[] = {
+		{"CNI_COMMAND", command},
+		{"CNI_CONTAINERID", call ? call->container_id : NULL},
+		{"CNI_NETNS", call ? call->netns : NULL},
+		{"CNI_IFNAME", call ? call->ifname : NULL},
+		{"CNI_ARGS", call ? call->args : NULL},
+		{"CNI_PATH", path_env},
+	};
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(vars); i++) {
+		cleanup_free char *kv = xasprintf("%s=%s", vars[i].k, vars[i].v ? vars[i].v : "");
+		rci_strv_push(&env, kv);
+	}
+	return env;
+}
+
+/* Collapses whitespace runs so a multi-line message stays on one line. */
+static char *one_line(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc0((n < max ? n : max) + 4);
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < n && o < max; i++) {
+		char c = s[i];
+		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+			space = o > 0;
+			continue;
+		}
+		if ((unsigned char)c < 0x20)
+			c = '?';
+		if (space)
+			out[o++] = ' ';
+		space = false;
+		out[o++] = c;
+	}
+	if (n > max)
+		strcpy(out + o, "...");
+	return out;
+}
+
+/* EXE-8: the error object comes on stdout; else quote stdout; else stderr; else the status. */
+static int plugin_error(const char *type, const char *command, const struct rci_spawn_result *res,
+			long timeout_ms, rci_error_t *err)
+{
+	cleanup_free char *status = rci_spawn_describe_status(res, timeout_ms);
+	if (res->timed_out || res->overflow)
+		return rci_make_error(err, 0, "plugin `%s` (%s) %s", type, command, status);
+	if (res->out_len) {
+		rci_error_t perr = NULL;
+		cleanup_json json_object *o = rci_json_parse(res->out, res->out_len, "stdout", &perr);
+		rci_error_release(&perr);
+		json_object *code;
+		if (o && json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, "code", &code) &&
+		    json_object_is_type(code, json_type_int)) {
+			const char *msg = rci_json_get_string(o, "msg");
+			const char *details = rci_json_get_string(o, "details");
+			cleanup_free char *m = one_line(msg ? msg : "", 2048);
+			cleanup_free char *d = one_line(details ? details : "", 2048);
+			return rci_make_error(err, 0, "plugin `%s` (%s) failed: code %d: %s%s%s", type,
+					      command, json_object_get_int(code), m,
+					      *d ? ": " : "", d);
+		}
+		cleanup_free char *q = one_line(res->out, 512);
+		return rci_make_error(err, 0, "plugin `%s` (%s) %s with output that is not a CNI error: %s",
+				      type, command, status, q);
+	}
+	if (res->err_len) {
+		cleanup_free char *q = one_line(res->err, 1024);
+		return rci_make_error(err, 0, "plugin `%s` (%s) %s: %s", type, command, status, q);
+	}
+	return rci_make_error(err, 0, "plugin `%s` (%s) %s and gave no error message", type,
+			      command, status);
+}
+
+static int run_plugin(const struct cni_runtime *rt, const char *type, const char *command,
+		      const struct cni_call *call, const char *input, struct rci_spawn_result *res,
+		      rci_error_t *err)
+{
+	cleanup_free char *path = NULL;
+	if (cni_find_plugin(rt, type, &path, err) < 0)
+		return -1;
+	cleanup_free char *path_env = cni_runtime_path_env(rt);
+	cleanup_strv char **env = build_env(command, call, path_env);
+	char *argv[] = {path, NULL};
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = path;
+	sp.argv = argv;
+	sp.envp = env;
+	sp.input = input;
+	sp.input_len = strlen(input);
+	sp.max_output = rt->max_output ? rt->max_output : CNI_DEFAULT_MAX_OUTPUT;
+	sp.timeout_ms = rt->timeout_ms;
+	sp.child_setup = rt->child_setup;
+	sp.child_data = rt->child_data;
+	long long t0 = rci_now_ms();
+	if (rci_spawn_run(&sp, res, err) < 0)
+		return rci_error_wrap(err, "plugin `%s` (%s)", type, command);
+	rci_debug("plugin %s %s: %lld ms, status %d/%d", type, command, rci_now_ms() - t0,
+		  res->exit_code, res->term_signal);
+	if (res->err_len)
+		rci_debug("plugin %s %s stderr: %s", type, command, res->err);
+	return 0;
+}
+
+int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *command,
+		    const struct cni_call *call, json_object *stdin_conf, json_object **result,
+		    rci_error_t *err)
+{
+	struct rci_spawn_result res;
+	if (result)
+		*result = NULL;
+	if (run_plugin(rt, type, command, call, rci_json_str(stdin_conf), &res, err) < 0)
+		return -1;
+	int ret = 0;
+	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {
+		ret = plugin_error(type, command, &res, rt->timeout_ms, err);
+	} else if (result && strcmp(command, "ADD") == 0) {
+		json_object *o = rci_json_parse(res.out, res.out_len, "result", err);
+		if (!o && res.out_len == 0) {
+			rci_error_release(err);
+			rci_make_error(err, 0, "plugin `%s` (ADD) succeeded but printed no result", type);
+			ret = -1;
+		} else if (!o) {
+			ret = rci_error_wrap(err, "plugin `%s` (ADD) printed an invalid result", type);
+		} else if (!json_object_is_type(o, json_type_object) &&
+			   !json_object_is_type(o, json_type_null)) {
+			json_object_put(o);
+			ret = rci_make_error(err, 0, "plugin `%s` (ADD) result is not a JSON object", type);
+		} else {
+			*result = o;
+		}
+	}
+	rci_spawn_result_free(&res);
+	return ret;
+}
+
+int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***versions,
+			rci_error_t *err)
+{
+	struct cni_call call = {.container_id = "dummy", .netns = "dummy", .ifname = "dummy"};
+	struct rci_spawn_result res;
+	cleanup_free char *input = xasprintf("{\"cniVersion\":\"1.1.0\"}");
+	*versions = NULL;
+	if (run_plugin(rt, type, "VERSION", &call, input, &res, err) < 0)
+		return -1;
+	int ret = 0;
+	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {
+		/* "unknown CNI_COMMAND: VERSION" means a 0.1.0-only plugin (EXE-10). */
+		if (strstr(res.out, "unknown CNI_COMMAND: VERSION"))
+			rci_strv_push(versions, "0.1.0");
+		else
+			ret = plugin_error(type, "VERSION", &res, rt->timeout_ms, err);
+		rci_spawn_result_free(&res);
+		return ret;
+	}
+	cleanup_json json_object *o = rci_json_parse(res.out, res.out_len, "VERSION reply", err);
+	rci_spawn_result_free(&res);
+	if (!o)
+		return rci_error_wrap(err, "plugin `%s`", type);
+	json_object *sv = rci_json_get_type(o, "supportedVersions", json_type_array);
+	const char *cv = rci_json_get_string(o, "cniVersion");
+	if (!sv) {
+		if (cv && strcmp(cv, "0.2.0") == 0) {
+			rci_strv_push(versions, "0.1.0");
+			rci_strv_push(versions, "0.2.0");
+			return 0;
+		}
+		return rci_make_error(err, 0, "plugin `%s` VERSION reply has no supportedVersions", type);
+	}
+	*versions = xmalloc0(sizeof(char *));
+	for (size_t i = 0; i < json_object_array_length(sv); i++) {
+		json_object *e = json_object_array_get_idx(sv, i);
+		if (json_object_is_type(e, json_type_string))
+			rci_strv_push(versions, json_object_get_string(e));
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CNI_EXEC_H
+#define CNI_EXEC_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "error.h"
+
+/* Defaults; both are configurable (RCI_PLUGIN_TIMEOUT, cni_runtime fields). */
+#define CNI_DEFAULT_TIMEOUT_MS (60 * 1000) /* CRI-O's hard-coded value (cri-o#6984) */
+#define CNI_DEFAULT_MAX_OUTPUT (4 * 1024 * 1024)
+
+/* What every plugin exec shares: where plugins live, limits, and the child's privilege drop. */
+struct cni_runtime {
+	char **plugin_dirs;  /* CNI_PATH, in order */
+	char *cache_dir;     /* result cache root (libcni's /var/lib/cni) */
+	long timeout_ms;     /* per exec; the whole process group is killed at the deadline */
+	size_t max_output;   /* per stream */
+	int (*child_setup)(void *data); /* e.g. capability drop; runs just before execve */
+	void *child_data;
+};
+
+/* The per-call CNI parameters (CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, CNI_ARGS). */
+struct cni_call {
+	const char *container_id;
+	const char *netns;
+	const char *ifname;
+	const char *args; /* CNI_ARGS string */
+};
+
+/* EXE-1: the first CNI_PATH dir holding a regular file named @type. RCI_ERR_FAILED naming the dirs. */
+int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path, rci_error_t *err);
+
+/*
+ * Runs plugin @type with CNI_COMMAND=@command and @stdin_conf. For ADD, *result receives the
+ * parsed stdout (NULL for other verbs or when @result is NULL). Failure (non-zero exit, signal,
+ * timeout, output cap, unparsable ADD output) returns -1 with a message naming the plugin and
+ * carrying the plugin's CNI error (code, msg, details) verbatim (EXE-7, EXE-8).
+ */
+int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *command,
+		    const struct cni_call *call, json_object *stdin_conf, json_object **result,
+		    rci_error_t *err);
+
+/* EXE-10: the versions plugin @type supports (strings, NULL-terminated). */
+int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***versions,
+			rci_error_t *err);
+
+/* CNI_PATH joined with ':' for the child environment. */
+char *cni_runtime_path_env(const struct cni_runtime *rt);
+
+#endif

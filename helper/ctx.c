@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ctx.h"
+#include "caps.h"
+#include "fs.h"
+#include "lock.h"
+#include "log.h"
+#include "netns.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#define DEFAULT_CNI_PATH "/usr/lib/cni:/usr/libexec/cni:/opt/cni/bin"
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
+{
+	if (!ctx->state_dir)
+		ctx->state_dir = xstrdup(env_or("RCI_STATE_DIR", RCI_DEFAULT_STATE_DIR));
+	if (!ctx->config_dir)
+		ctx->config_dir = xstrdup(env_or("RCI_CNI_CONFIG_DIR", "/etc/cni/net.d"));
+	if (!ctx->rt.cache_dir)
+		ctx->rt.cache_dir = xstrdup(env_or("RCI_CNI_CACHE_DIR", "/var/lib/cni"));
+	if (!ctx->rt.plugin_dirs)
+		ctx->rt.plugin_dirs = rci_strv_split(env_or("CNI_PATH", DEFAULT_CNI_PATH), ':');
+	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
+	if (t && *t) {
+		char *end;
+		double secs = strtod(t, &end);
+		if (*end || secs <= 0 || secs > 86400)
+			return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+						   "invalid RCI_PLUGIN_TIMEOUT `%s`: seconds, > 0", t);
+		ctx->rt.timeout_ms = (long)(secs * 1000);
+	}
+	if (!ctx->rt.timeout_ms)
+		ctx->rt.timeout_ms = CNI_DEFAULT_TIMEOUT_MS;
+	ctx->rt.max_output = CNI_DEFAULT_MAX_OUTPUT;
+	ctx->rt.child_setup = rci_caps_restrict_for_plugin;
+	return 0;
+}
+
+void rci_ctx_fini(struct rci_ctx *ctx)
+{
+	if (ctx->state_open)
+		rci_state_close(&ctx->st);
+	free(ctx->state_dir);
+	free(ctx->config_dir);
+	free(ctx->rt.cache_dir);
+	rci_strv_free(ctx->rt.plugin_dirs);
+}
+
+int rci_ctx_open_state(struct rci_ctx *ctx, rci_error_t *err)
+{
+	if (ctx->state_open)
+		return 0;
+	if (rci_state_open(&ctx->st, ctx->state_dir, err) < 0)
+		return -1;
+	ctx->state_open = true;
+	return 0;
+}
+
+char *rci_ctx_netns_path(const struct rci_ctx *ctx, const char *id)
+{
+	return xasprintf("%s/netns/%s", ctx->state_dir, id);
+}
+
+static bool same_ns(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+static long infra_pid(struct rci_ctx *ctx)
+{
+	const char *e = getenv("RCI_INFRA_PID");
+	long pid = 0;
+	if (e && *e) {
+		pid = strtol(e, NULL, 10);
+	} else if (ctx->state_open) {
+		cleanup_free char *buf = NULL;
+		rci_error_t tmp = NULL;
+		if (rci_read_file_at(ctx->st.dirfd, "infra.pid", 64, &buf, NULL, &tmp) == 0)
+			pid = strtol(buf, NULL, 10);
+		rci_error_release(&tmp);
+	}
+	if (pid <= 0)
+		return 0;
+	cleanup_free char *mnt = xasprintf("/proc/%ld/ns/mnt", pid);
+	/* A stale pid (the infra restarted) must not hand out a path into someone else. */
+	if (!same_ns(mnt, "/proc/self/ns/mnt")) {
+		rci_warning("infra pid %ld does not share our mount namespace; "
+			    "reporting paths inside the infra",
+			    pid);
+		return 0;
+	}
+	return pid;
+}
+
+void rci_ctx_host_paths(struct rci_ctx *ctx, const char *id, char **netns, char **userns)
+{
+	cleanup_free char *inner = rci_ctx_netns_path(ctx, id);
+	long pid = infra_pid(ctx);
+	if (pid > 0) {
+		*netns = xasprintf("/proc/%ld/root%s", pid, inner);
+		*userns = xasprintf("/proc/%ld/ns/user", pid);
+	} else {
+		*netns = xstrdup(inner);
+		*userns = xstrdup("/proc/self/ns/user");
+	}
+}
+
+int rci_attachment_args(const struct rci_attachment_rec *a, struct cni_args *args,
+			rci_error_t *err)
+{
+	if (cni_args_add(args, "IgnoreUnknown", "1", err) < 0)
+		return -1;
+	if (a->pod_name && *a->pod_name &&
+	    cni_args_add(args, "K8S_POD_NAME", a->pod_name, err) < 0)
+		return -1;
+	if (a->ip && *a->ip && cni_args_add(args, "IP", a->ip, err) < 0)
+		return -1;
+	if (a->mac && *a->mac && cni_args_add(args, "MAC", a->mac, err) < 0)
+		return -1;
+	return 0;
+}
+
+int rci_lock_id(struct rci_ctx *ctx, const char *id, rci_error_t *err)
+{
+	return rci_lock_at(ctx->st.locks_fd, id, LOCK_EX, err);
+}
+
+void rci_unlock_id(struct rci_ctx *ctx, const char *id, int fd, bool remove)
+{
+	rci_unlock_at(ctx->st.locks_fd, id, fd, remove);
+}
+
+int rci_commit_record(struct rci_ctx *ctx, struct rci_container_rec *rec, rci_error_t *err)
+{
+	if (rec->n > 0)
+		return rci_state_save(&ctx->st, rec, err);
+	/* The set of attachments changes: exclusive global lock, briefly. */
+	int g = rci_lock_at(ctx->st.dirfd, "lock", LOCK_EX, err);
+	if (g < 0)
+		return -1;
+	int r = rci_state_save(&ctx->st, rec, err);
+	rci_unlock_at(ctx->st.dirfd, "lock", g, false);
+	return r;
+}
+
+int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, size_t idx,
+			   rci_error_t *err)
+{
+	struct rci_attachment_rec *a = &rec->att[idx];
+	cleanup_free char *netns = rci_ctx_netns_path(ctx, rec->id);
+	struct cni_args args = {0};
+	if (rci_attachment_args(a, &args, err) < 0)
+		return -1;
+	/* Today's config is only the fallback: the cache holds what the ADD ran with. */
+	struct cni_netconf *conf = NULL;
+	rci_error_t cerr = NULL;
+	if (cni_conf_find(ctx->config_dir, a->network, &conf, &cerr) < 0)
+		rci_error_release(&cerr);
+	struct cni_attachment att = {
+		.container_id = rec->id,
+		.netns = rci_netns_is_pinned(netns) ? netns : "",
+		.ifname = a->ifname,
+		.args = &args,
+	};
+	int r = cni_del_network_list(&ctx->rt, a->network, conf, &att, err);
+	cni_conf_free(conf);
+	cni_args_clear(&args);
+	if (r < 0)
+		return rci_error_wrap(err, "dealloc `%s` from network `%s`", rec->id, a->network);
+	rci_container_rec_remove(rec, idx);
+	if (rec->n == 0 && rci_netns_remove(netns, err) < 0)
+		return -1;
+	return rci_commit_record(ctx, rec, err);
+}
