@@ -16,7 +16,7 @@
  * is created; the record says "adding" before the first plugin runs, so a crash is visible to gc.
  */
 static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **argv,
-			rci_error_t *err)
+			json_object *capargs, rci_error_t *err)
 {
 	const char *id = argv[0], *net = argv[1];
 	struct rci_container_rec *rec = NULL;
@@ -30,7 +30,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	cleanup_free char *ifname = NULL;
 	bool created_netns = false, recorded = false;
 	struct cni_args args = {0};
-	json_object *result = NULL, *capargs = NULL;
+	json_object *result = NULL;
 
 	if (rci_container_rec_find(rec, net) >= 0) {
 		rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
@@ -70,22 +70,6 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		created_netns = true;
 	}
 
-	json_object *caps = NULL;
-	const char *pm = getenv("RCI_PORT_MAPPINGS");
-	if (pm && *pm) {
-		/* The launcher passes -p mappings as the portMappings capability (JSON array). */
-		caps = rci_json_parse(pm, strlen(pm), "RCI_PORT_MAPPINGS", err);
-		if (!caps || !json_object_is_type(caps, json_type_array)) {
-			if (caps)
-				json_object_put(caps);
-			rci_error_release(err);
-			rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					    "RCI_PORT_MAPPINGS must be a JSON array of port mappings");
-			goto out;
-		}
-		capargs = json_object_new_object();
-		json_object_object_add(capargs, "portMappings", caps);
-	}
 	struct cni_attachment att = {
 		.container_id = id,
 		.netns = netns,
@@ -130,11 +114,29 @@ out:
 	}
 	if (result)
 		json_object_put(result);
-	if (capargs)
-		json_object_put(capargs);
 	cni_args_clear(&args);
 	rci_container_rec_free(rec);
 	return ret;
+}
+
+/* The launcher passes -p mappings as the portMappings capability: RCI_PORT_MAPPINGS, a JSON array. */
+static int port_mappings(json_object **capargs, rci_error_t *err)
+{
+	const char *pm = getenv("RCI_PORT_MAPPINGS");
+	*capargs = NULL;
+	if (!pm || !*pm)
+		return 0;
+	json_object *arr = rci_json_parse(pm, strlen(pm), "RCI_PORT_MAPPINGS", err);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		if (arr)
+			json_object_put(arr);
+		rci_error_release(err);
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+					   "RCI_PORT_MAPPINGS must be a JSON array of port mappings");
+	}
+	*capargs = json_object_new_object();
+	json_object_object_add(*capargs, "portMappings", arr);
+	return 0;
 }
 
 int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
@@ -143,6 +145,9 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	    rci_validate_id(argv[0], err) < 0 || rci_validate_network(argv[1], err) < 0 ||
 	    rci_validate_pod_name(argv[2], err) < 0 || rci_validate_ip(argv[3], err) < 0 ||
 	    rci_validate_mac(argv[4], err) < 0)
+		return -1;
+	cleanup_json json_object *capargs = NULL;
+	if (port_mappings(&capargs, err) < 0)
 		return -1;
 	struct cni_netconf *conf = NULL;
 	if (cni_conf_find(ctx->config_dir, argv[1], &conf, err) < 0)
@@ -156,7 +161,7 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		cni_conf_free(conf);
 		return -1;
 	}
-	int r = alloc_locked(ctx, conf, argv, err);
+	int r = alloc_locked(ctx, conf, argv, capargs, err);
 	/* The lock file goes when the ID has no record left (a failed first alloc). */
 	struct rci_container_rec *rec = NULL;
 	rci_error_t tmp = NULL;

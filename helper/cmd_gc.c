@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cache.h"
 #include "commands.h"
 #include "fs.h"
 #include "json.h"
@@ -54,6 +55,48 @@ static int release_all(struct rci_ctx *ctx, const char *id, json_object *release
 	return ret;
 }
 
+/*
+ * GC-1: cached attachments with no record (an alloc killed after its ADD but before its record
+ * was saved, or state lost) are DELeted with their cached config and arguments.
+ */
+static int release_cached_orphans(struct rci_ctx *ctx, char **live, json_object *released,
+				  rci_error_t *err)
+{
+	struct cni_cache_entry **entries = NULL;
+	if (cni_cache_list(ctx->rt.cache_dir, &entries, err) < 0)
+		return -1;
+	int ret = 0;
+	for (size_t i = 0; entries[i]; i++) {
+		struct cni_cache_entry *e = entries[i];
+		struct rci_container_rec *rec = NULL;
+		rci_error_t tmp = NULL;
+		bool has_record = rci_state_load(&ctx->st, e->container_id, &rec, &tmp) != -2;
+		rci_error_release(&tmp);
+		rci_container_rec_free(rec);
+		if (!has_record && !is_live(live, e->container_id) &&
+		    rci_validate_id(e->container_id, NULL) == 0) {
+			struct cni_attachment att = {
+				.container_id = e->container_id,
+				.netns = e->netns && rci_netns_is_pinned(e->netns) ? e->netns : "",
+				.ifname = e->ifname,
+				.args = &e->args,
+			};
+			if (cni_del_network_list(&ctx->rt, e->network, NULL, &att, &tmp) == 0) {
+				cleanup_free char *what = xasprintf("%s/%s", e->container_id, e->network);
+				json_object_array_add(released, json_object_new_string(what));
+			} else if (ret == 0) {
+				*err = tmp;
+				ret = -1;
+			} else {
+				rci_error_release(&tmp);
+			}
+		}
+		cni_cache_entry_free(e);
+	}
+	free(entries);
+	return ret;
+}
+
 /* gc [LIVE_ID...]: CNI GC semantics: release everything whose ID is not listed. */
 int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
@@ -96,6 +139,14 @@ int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 				rci_error_release(&e);
 			ret = -1;
 		}
+	}
+	rci_error_t e = NULL;
+	if (release_cached_orphans(ctx, live, released, &e) < 0) {
+		if (ret == 0)
+			*err = e;
+		else
+			rci_error_release(&e);
+		ret = -1;
 	}
 	if (ret < 0)
 		return rci_error_wrap(err, "gc");

@@ -206,3 +206,54 @@ int cni_cache_delete(const char *cache_dir, const char *network, const char *con
 	cleanup_free char *name = entry_name(network, container_id, ifname);
 	return rci_unlink_at(rfd, name, 0, err);
 }
+
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int cni_cache_list(const char *cache_dir, struct cni_cache_entry ***out, rci_error_t *err)
+{
+	*out = xmalloc0(sizeof(**out));
+	cleanup_close int rfd = open_results_dir(cache_dir, false, err);
+	if (rfd == -2)
+		return 0;
+	if (rfd < 0)
+		return -1;
+	struct dirent **names = NULL;
+	int n = scandirat(rfd, ".", &names, NULL, cmp_names);
+	size_t count = 0;
+	for (int i = 0; i < n; i++) {
+		cleanup_free char *buf = NULL;
+		size_t len = 0;
+		rci_error_t tmp = NULL;
+		json_object *o = NULL;
+		if (names[i]->d_name[0] != '.' &&
+		    rci_read_file_at(rfd, names[i]->d_name, 4 * 1024 * 1024, &buf, &len, &tmp) == 0)
+			o = rci_json_parse(buf, len, names[i]->d_name, &tmp);
+		rci_error_release(&tmp);
+		const char *kind = rci_json_get_string(o, "kind");
+		const char *id = rci_json_get_string(o, "containerId");
+		const char *ifn = rci_json_get_string(o, "ifName");
+		const char *net = rci_json_get_string(o, "networkName");
+		if (kind && strcmp(kind, "cniCacheV1") == 0 && id && ifn && *ifn && net && *net) {
+			struct cni_cache_entry *e = xmalloc0(sizeof(*e));
+			e->container_id = xstrdup(id);
+			e->ifname = xstrdup(ifn);
+			e->network = xstrdup(net);
+			if (parse_entry(o, e, &tmp) == 0) {
+				*out = xrealloc(*out, (count + 2) * sizeof(**out));
+				(*out)[count++] = e;
+				(*out)[count] = NULL;
+			} else {
+				rci_error_release(&tmp);
+				cni_cache_entry_free(e);
+			}
+		}
+		if (o)
+			json_object_put(o);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}

@@ -38,6 +38,13 @@ int cni_cache_delete(const char *cache_dir, const char *network, const char *con
 		     const char *ifname, rci_error_t *err);
 void cni_cache_entry_free(struct cni_cache_entry *e);
 
+/*
+ * CCH-5: every cniCacheV1 entry with a non-empty ifName and networkName, in file-name order,
+ * identified by its JSON fields (never by the file name: "a-b"+"c" and "a"+"b-c" collide).
+ * *out is a NULL-terminated array; free each with cni_cache_entry_free, then the array.
+ */
+int cni_cache_list(const char *cache_dir, struct cni_cache_entry ***out, rci_error_t *err);
+
 char *cni_base64_encode(const char *data, size_t len);
 /* Returns NULL on malformed input. */
 char *cni_base64_decode(const char *s, size_t *len);
