@@ -252,9 +252,15 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 			}
 		}
 		if (!exited && (pidfd < 0 || (i_pid >= 0 && r > 0 && pfd[i_pid].revents))) {
-			pid_t w = waitpid(pid, &wstatus, WNOHANG);
-			if (w == pid)
+			siginfo_t si = {0};
+			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    si.si_pid == pid) {
+				/* Still a zombie, so its pid (and group id) cannot be reused yet: kill
+				 * what it left in its group, so no straggler holds our pipes open. */
+				kill(-pid, SIGKILL);
+				waitpid(pid, &wstatus, 0);
 				exited = true;
+			}
 		}
 		if (res->overflow && !killed) {
 			kill(-pid, SIGKILL);
@@ -280,8 +286,6 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 			}
 		}
 	}
-	/* A plugin's helpers must not outlive it: its group dies with it. */
-	kill(-pid, SIGKILL);
 	pid = -1;
 
 	if (WIFSIGNALED(wstatus))
