@@ -81,14 +81,15 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 	return env;
 }
 
-/* Collapses whitespace runs so a multi-line message stays on one line. */
+/* Collapses whitespace runs so a multi-line message stays on one line; at most @max bytes. */
 static char *one_line(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	char *out = xmalloc0((n < max ? n : max) + 4);
+	/* Room for max bytes, the "..." marker and the NUL (found by fuzz_plugin_error). */
+	char *out = xmalloc0(max + 4);
 	size_t o = 0;
-	bool space = false;
-	for (size_t i = 0; i < n && o < max; i++) {
+	bool space = false, cut = false;
+	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
 			space = o > 0;
@@ -96,19 +97,23 @@ static char *one_line(const char *s, size_t max)
 		}
 		if ((unsigned char)c < 0x20)
 			c = '?';
+		if (o + (space ? 2 : 1) > max) {
+			cut = true;
+			break;
+		}
 		if (space)
 			out[o++] = ' ';
 		space = false;
 		out[o++] = c;
 	}
-	if (n > max)
-		strcpy(out + o, "...");
+	if (cut)
+		memcpy(out + o, "...", 4);
 	return out;
 }
 
 /* EXE-8: the error object comes on stdout; else quote stdout; else stderr; else the status. */
-static int plugin_error(const char *type, const char *command, const struct rci_spawn_result *res,
-			long timeout_ms, rci_error_t *err)
+int cni_plugin_error(const char *type, const char *command, const struct rci_spawn_result *res,
+		     long timeout_ms, rci_error_t *err)
 {
 	cleanup_free char *status = rci_spawn_describe_status(res, timeout_ms);
 	if (res->timed_out || res->overflow)
@@ -183,7 +188,7 @@ int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *
 		return -1;
 	int ret = 0;
 	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {
-		ret = plugin_error(type, command, &res, rt->timeout_ms, err);
+		ret = cni_plugin_error(type, command, &res, rt->timeout_ms, err);
 	} else if (result && strcmp(command, "ADD") == 0) {
 		json_object *o = rci_json_parse(res.out, res.out_len, "result", err);
 		if (!o && res.out_len == 0) {
@@ -219,7 +224,7 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***
 		if (strstr(res.out, "unknown CNI_COMMAND: VERSION"))
 			rci_strv_push(versions, "0.1.0");
 		else
-			ret = plugin_error(type, "VERSION", &res, rt->timeout_ms, err);
+			ret = cni_plugin_error(type, "VERSION", &res, rt->timeout_ms, err);
 		rci_spawn_result_free(&res);
 		return ret;
 	}

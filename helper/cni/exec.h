@@ -42,6 +42,15 @@ int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *
 		    const struct cni_call *call, json_object *stdin_conf, json_object **result,
 		    rci_error_t *err);
 
+struct rci_spawn_result;
+/*
+ * EXE-8: turns a failed exec into an error: the CNI error object on stdout (code, msg, details kept
+ * verbatim), else stdout quoted, else stderr, else "no error message" with the exit status or
+ * signal. Always returns -1. Exposed for fuzzing.
+ */
+int cni_plugin_error(const char *type, const char *command, const struct rci_spawn_result *res,
+		     long timeout_ms, rci_error_t *err);
+
 /* EXE-10: the versions plugin @type supports (strings, NULL-terminated). */
 int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***versions,
 			rci_error_t *err);

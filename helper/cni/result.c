@@ -125,6 +125,11 @@ json_object *cni_result_convert(json_object *result, const char *default_version
 		json_object_object_add(empty, "cniVersion", json_object_new_string(to_version));
 		return empty;
 	}
+	if (!json_object_is_type(result, json_type_object)) {
+		/* json-c asserts on object operations on other types (found by fuzz_result). */
+		rci_make_error(err, 0, "CNI result is not a JSON object");
+		return NULL;
+	}
 	const char *from = rci_json_get_string(result, "cniVersion");
 	if (!from || !*from)
 		from = default_version;
