@@ -4,6 +4,7 @@
 #include "lock.h"
 #include "log.h"
 #include "netns.h"
+#include "testpoint.h"
 #include "util.h"
 #include "validate.h"
 
@@ -32,7 +33,16 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	struct cni_args args = {0};
 	json_object *result = NULL;
 
-	if (rci_container_rec_find(rec, net) >= 0) {
+	int prev = rci_container_rec_find(rec, net);
+	if (prev >= 0 && strcmp(rec->att[prev].phase, RCI_PHASE_READY) != 0) {
+		/* We hold the ID's lock, so whoever left this half-done attachment is dead (flocks die
+		 * with their holder): roll its attempt back, then allocate afresh. */
+		rci_warning("rolling back an interrupted operation on `%s` network `%s`", id, net);
+		if (rci_release_attachment(ctx, rec, (size_t)prev, err) < 0)
+			goto out;
+		prev = -1;
+	}
+	if (prev >= 0) {
 		rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
 				    "container `%s` is already attached to network `%s`", id, net);
 		goto out;
@@ -61,6 +71,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	if (r < 0)
 		goto out;
 	recorded = true;
+	rci_testpoint("alloc:recorded");
 
 	if (!rci_netns_is_pinned(netns)) {
 		/* A leftover plain file from an interrupted create is removed first. */
@@ -69,6 +80,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 			goto out;
 		created_netns = true;
 	}
+	rci_testpoint("alloc:netns");
 
 	struct cni_attachment att = {
 		.container_id = id,
@@ -81,6 +93,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
 		goto out;
 	}
+	rci_testpoint("alloc:added");
 	free(rec->att[rec->n - 1].phase);
 	rec->att[rec->n - 1].phase = xstrdup(RCI_PHASE_READY);
 	if (rci_state_save(&ctx->st, rec, err) < 0) {

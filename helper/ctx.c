@@ -5,6 +5,7 @@
 #include "lock.h"
 #include "log.h"
 #include "netns.h"
+#include "testpoint.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -179,8 +180,10 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 	cni_args_clear(&args);
 	if (r < 0)
 		return rci_error_wrap(err, "dealloc `%s` from network `%s`", rec->id, a->network);
+	rci_testpoint("dealloc:deleted");
 	rci_container_rec_remove(rec, idx);
 	if (rec->n == 0 && rci_netns_remove(netns, err) < 0)
 		return -1;
+	rci_testpoint("dealloc:netns-removed");
 	return rci_commit_record(ctx, rec, err);
 }

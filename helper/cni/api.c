@@ -4,6 +4,7 @@
 #include "json.h"
 #include "log.h"
 #include "result.h"
+#include "testpoint.h"
 #include "util.h"
 #include "version.h"
 
@@ -105,6 +106,7 @@ static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
 			cni_conf_plugin(conf, i), conf->name, conf->cni_version, prev, att->capability_args);
 		if (cni_exec_plugin(rt, cni_conf_plugin_type(conf, i), "DEL", &call, in, NULL, err) < 0)
 			return -1;
+		rci_testpointf("del:%zu", i);
 	}
 	return 0;
 }
@@ -137,6 +139,7 @@ int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
 		if (prev)
 			json_object_put(prev);
 		prev = conv;
+		rci_testpointf("add:%zu", i);
 	}
 	if (ret == 0) {
 		struct cni_cache_entry e = {
