@@ -146,7 +146,7 @@ check-asan:
 
 lint:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
-	git ls-files '*.sh' '*.bash' | xargs -r shellcheck -x
+	git ls-files '*.sh' '*.bash' '*.bats' .ci/run | xargs -r shellcheck -x
 
 fmt:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

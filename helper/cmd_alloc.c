@@ -29,7 +29,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	int ret = -1;
 	cleanup_free char *netns = rci_ctx_netns_path(ctx, id);
 	cleanup_free char *ifname = NULL;
-	bool created_netns = false, recorded = false;
+	bool created_netns = false, recorded = false, rolled_back = true;
 	struct cni_args args = {0};
 	json_object *result = NULL;
 
@@ -89,8 +89,16 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		.args = &args,
 		.capability_args = capargs,
 	};
-	if (cni_add_network_list(&ctx->rt, conf, &att, &result, err) < 0) {
+	if (cni_add_network_list_ex(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
 		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
+		if (!rolled_back) {
+			/* Keep the "adding" record and the netns: the next alloc of this attachment, or
+			 * gc, retries the DEL instead of leaking what the plugins set up. */
+			rci_error_wrap(err, "rollback incomplete, left for `gc`");
+			rci_container_rec_free(rec);
+			cni_args_clear(&args);
+			return -1;
+		}
 		goto out;
 	}
 	rci_testpoint("alloc:added");

@@ -83,6 +83,16 @@ static int negotiate_version(const struct cni_runtime *rt, struct cni_netconf *c
 	if (chosen) {
 		free(conf->cni_version);
 		conf->cni_version = xstrdup(chosen);
+		/* The cache replays these bytes on DEL and CHECK: pin the negotiated version there,
+		 * or they would renegotiate (or send 1.1.0 to plugins that stop at 1.0.0). */
+		cleanup_json json_object *pinned = rci_json_parse(conf->bytes, conf->len, "config", NULL);
+		if (pinned && json_object_is_type(pinned, json_type_object)) {
+			json_object_object_del(pinned, "cniVersions");
+			json_object_object_add(pinned, "cniVersion", json_object_new_string(chosen));
+			free(conf->bytes);
+			conf->bytes = xstrdup(rci_json_str(pinned));
+			conf->len = strlen(conf->bytes);
+		}
 		/* Negotiated once: DEL and CHECK use the cached, already-resolved version. */
 		conf->has_cni_versions = false;
 	}
@@ -91,10 +101,17 @@ static int negotiate_version(const struct cni_runtime *rt, struct cni_netconf *c
 	return ret;
 }
 
-/* DEL over the whole list in reverse, every plugin, stopping at the first error (DEL-1). */
+/*
+ * DEL over the whole list in reverse (DEL-1). A normal DEL stops at the first error, keeping the
+ * cache for a retry (#924: a later plugin could release an IP reused meanwhile). The rollback of
+ * our own failed ADD (@keep_going) runs every plugin: no one else can hold that IP yet, and
+ * stopping would leak what the earlier plugins set up (#797). The first error is returned.
+ */
 static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
-		     const struct cni_attachment *att, json_object *prev, rci_error_t *err)
+		     const struct cni_attachment *att, json_object *prev, bool keep_going,
+		     rci_error_t *err)
 {
+	int ret = 0;
 	cleanup_free char *args = cni_args_to_string(att->args);
 	struct cni_call call;
 	fill_call(&call, att, args);
@@ -104,9 +121,29 @@ static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
 	for (size_t i = cni_conf_plugin_count(conf); i-- > 0;) {
 		cleanup_json json_object *in = cni_build_plugin_conf(
 			cni_conf_plugin(conf, i), conf->name, conf->cni_version, prev, att->capability_args);
-		if (cni_exec_plugin(rt, cni_conf_plugin_type(conf, i), "DEL", &call, in, NULL, err) < 0)
-			return -1;
+		rci_error_t e = NULL;
+		if (cni_exec_plugin(rt, cni_conf_plugin_type(conf, i), "DEL", &call, in, NULL, &e) < 0) {
+			if (ret == 0)
+				*err = e;
+			else
+				rci_error_release(&e);
+			ret = -1;
+			if (!keep_going)
+				return -1;
+		}
 		rci_testpointf("del:%zu", i);
+	}
+	return ret;
+}
+
+/* EXE-1: every plugin of the list must exist before anything runs. */
+static int find_all_plugins(const struct cni_runtime *rt, struct cni_netconf *conf,
+			    rci_error_t *err)
+{
+	for (size_t i = 0; i < cni_conf_plugin_count(conf); i++) {
+		cleanup_free char *path = NULL;
+		if (cni_find_plugin(rt, cni_conf_plugin_type(conf, i), &path, err) < 0)
+			return rci_error_wrap(err, "network `%s`", conf->name);
 	}
 	return 0;
 }
@@ -114,7 +151,16 @@ static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
 int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
 			 const struct cni_attachment *att, json_object **result, rci_error_t *err)
 {
-	if (negotiate_version(rt, conf, err) < 0)
+	return cni_add_network_list_ex(rt, conf, att, result, NULL, err);
+}
+
+int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *conf,
+			    const struct cni_attachment *att, json_object **result,
+			    bool *rolled_back, rci_error_t *err)
+{
+	if (rolled_back)
+		*rolled_back = true;
+	if (find_all_plugins(rt, conf, err) < 0 || negotiate_version(rt, conf, err) < 0)
 		return -1;
 	cleanup_free char *args = cni_args_to_string(att->args);
 	struct cni_call call;
@@ -158,10 +204,12 @@ int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
 	if (ret < 0) {
 		/* ADD-3: a failed ADD leaks nothing: DEL the whole chain, then report the ADD error. */
 		rci_error_t derr = NULL;
-		if (del_chain(rt, conf, att, NULL, &derr) < 0) {
+		if (del_chain(rt, conf, att, NULL, true, &derr) < 0) {
 			cleanup_free char *t = rci_error_text(derr);
 			rci_warning("rollback of failed ADD for `%s`: %s", att->container_id, t);
 			rci_error_release(&derr);
+			if (rolled_back)
+				*rolled_back = false;
 		}
 		if (prev)
 			json_object_put(prev);
@@ -227,7 +275,9 @@ int cni_del_network_list(const struct cni_runtime *rt, const char *network,
 			}
 		}
 	}
-	int ret = del_chain(rt, use, &a, prev, err);
+	int ret = find_all_plugins(rt, use, err);
+	if (ret == 0)
+		ret = del_chain(rt, use, &a, prev, false, err);
 	if (ret == 0)
 		ret = cni_cache_delete(rt->cache_dir, network, att->container_id, att->ifname, err);
 	cni_conf_free(cached_conf);

@@ -27,6 +27,11 @@ struct cni_attachment {
 int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
 			 const struct cni_attachment *att, json_object **result, rci_error_t *err);
 
+/* As above; *rolled_back says whether a failed ADD's rollback DEL fully succeeded. */
+int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *conf,
+			    const struct cni_attachment *att, json_object **result,
+			    bool *rolled_back, rci_error_t *err);
+
 /*
  * DEL (DEL-1..3): replays the cached config, CNI_ARGS and capability args when a cache entry
  * exists (@conf, which may be NULL, is the fallback when there is none); prevResult is the

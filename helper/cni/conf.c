@@ -305,9 +305,11 @@ static int scan(const char *dir, int dfd, struct dirent **names, int n, bool lis
 		cleanup_close int fd = openat(dfd, nm, O_RDONLY | O_CLOEXEC);
 		json_object *obj = NULL;
 		if (fd < 0)
-			rci_make_error(&tmp, errno, "open");
+			rci_make_error(&tmp, errno, "open `%s`", path);
 		else if (rci_read_all_fd(fd, CNI_CONF_MAX_BYTES, &buf, &len, &tmp) == 0)
 			obj = rci_json_parse(buf, len, path, &tmp);
+		else
+			rci_error_wrap(&tmp, "read `%s`", path);
 		if (!obj) {
 			cleanup_free char *txt = rci_error_text(tmp);
 			rci_warning("skipping `%s`: %s", path, txt);

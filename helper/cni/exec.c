@@ -191,7 +191,10 @@ int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *
 		ret = cni_plugin_error(type, command, &res, rt->timeout_ms, err);
 	} else if (result && strcmp(command, "ADD") == 0) {
 		json_object *o = rci_json_parse(res.out, res.out_len, "result", err);
-		if (!o && res.out_len == 0) {
+		if (!o && !*err) {
+			/* JSON `null` counts as an empty result (EXE-7). */
+			*result = NULL;
+		} else if (!o && res.out_len == 0) {
 			rci_error_release(err);
 			rci_make_error(err, 0, "plugin `%s` (ADD) succeeded but printed no result", type);
 			ret = -1;

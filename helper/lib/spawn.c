@@ -198,6 +198,15 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 		}
 	}
 
+	/* A child closing its stdin early must not kill us with SIGPIPE: block it while we write,
+	 * and swallow one raised meanwhile (the caller may not ignore SIGPIPE). */
+	sigset_t pipe_set, saved_mask;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigset_t pending;
+	sigpending(&pending);
+	bool pipe_was_pending = sigismember(&pending, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &saved_mask);
 	long long deadline = sp->timeout_ms > 0 ? rci_now_ms() + sp->timeout_ms : 0;
 	bool exited = false, killed = false;
 	int wstatus = 0;
@@ -287,6 +296,12 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 		}
 	}
 	pid = -1;
+	sigpending(&pending);
+	if (!pipe_was_pending && sigismember(&pending, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 
 	if (WIFSIGNALED(wstatus))
 		res->term_signal = WTERMSIG(wstatus);
