@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "call.h"
+#include "json.h"
+#include "log.h"
+#include "runtime.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+
+struct ns_fds {
+	int user, mnt, net;
+};
+
+static int join_infra(void *data)
+{
+	const struct ns_fds *f = data;
+	if (lr_join_userns(f->user) < 0 || setns(f->mnt, CLONE_NEWNS) < 0 ||
+	    setns(f->net, CLONE_NEWNET) < 0)
+		return -1;
+	return chdir("/");
+}
+
+static int join_user(void *data)
+{
+	return lr_join_userns(*(int *)data);
+}
+
+static char **helper_argv(const struct lr_ctx *ctx, char *const *args)
+{
+	char **argv = NULL;
+	rci_strv_push(&argv, LR_IN_HELPER);
+	if (ctx->debug)
+		rci_strv_push(&argv, "--debug");
+	for (size_t i = 0; args && args[i]; i++)
+		rci_strv_push(&argv, args[i]);
+	return argv;
+}
+
+static int open_ns(const struct lr_infra *inf, const char *which)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)inf->pid, which);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+static void setup_io(struct rci_spawn *sp, bool passthrough)
+{
+	if (passthrough) {
+		sp->in_fd = 0;
+		sp->out_fd = 1;
+		sp->err_fd = 2;
+	} else {
+		sp->timeout_ms = 300000;
+		sp->max_output = 16 << 20;
+	}
+}
+
+static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+		       bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
+{
+	struct ns_fds f = {open_ns(inf, "user"), open_ns(inf, "mnt"), open_ns(inf, "net")};
+	int ret = -1;
+	if (f.user < 0 || f.mnt < 0 || f.net < 0) {
+		rci_make_error(err, errno, "open the namespaces of the infra (pid %d)",
+			       (int)inf->pid);
+		goto out;
+	}
+	cleanup_strv char **argv = helper_argv(ctx, args);
+	cleanup_strv char **env = lr_infra_env(ctx, inf);
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = LR_IN_HELPER;
+	sp.argv = argv;
+	sp.envp = env;
+	sp.child_setup = join_infra;
+	sp.child_data = &f;
+	sp.etxtbsy_retries = 1;
+	setup_io(&sp, passthrough);
+	ret = rci_spawn_run(&sp, res, err);
+out:
+	for (int *fd = &f.user; fd <= &f.net; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return ret;
+}
+
+static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+			bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
+{
+	cleanup_strv char **env = lr_infra_env(ctx, inf);
+	cleanup_strv char **hargv = helper_argv(ctx, args);
+	cleanup_strv char **rargs = NULL;
+	rci_strv_push(&rargs, "exec");
+	for (size_t i = 0; env[i]; i++) {
+		rci_strv_push(&rargs, "--env");
+		rci_strv_push(&rargs, env[i]);
+	}
+	rci_strv_push(&rargs, LR_CONTAINER_ID);
+	for (size_t i = 0; hargv[i]; i++)
+		rci_strv_push(&rargs, hargv[i]);
+	cleanup_strv char **argv = lr_runtime_argv(&inf->rt, inf->runtime_root, rargs);
+	cleanup_close int user = inf->own_userns ? open_ns(inf, "user") : -1;
+	extern char **environ;
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = inf->rt.path;
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.child_setup = join_user;
+	sp.child_data = &user;
+	setup_io(&sp, passthrough);
+	if (rci_spawn_run(&sp, res, err) < 0)
+		return rci_error_wrap(err, "%s exec", inf->rt.name);
+	return 0;
+}
+
+int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
+{
+	const char *mode = getenv("RCI_EXEC");
+	if (!mode || strcmp(mode, "runtime") != 0) {
+		rci_error_t tmp = NULL;
+		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0)
+			return 0;
+		if (mode && !strcmp(mode, "direct")) {
+			*err = tmp;
+			return -1;
+		}
+		cleanup_free char *text = rci_error_text(tmp);
+		rci_debug("joining the infra directly failed (%s); using %s exec", text,
+			  inf->rt.name);
+		rci_error_release(&tmp);
+	}
+	return call_runtime(ctx, inf, args, passthrough, res, err);
+}
+
+json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf,
+			  char *const *args, rci_error_t *err)
+{
+	struct rci_spawn_result res;
+	if (lr_call_helper(ctx, inf, args, false, &res, err) < 0)
+		return NULL;
+	json_object *obj = NULL;
+	if (res.exit_code != 0 || res.term_signal || res.timed_out) {
+		/* The helper's own message, without its program prefix: we print ours. */
+		char *msg = res.err;
+		static const char *const prefixes[] = {"rootless-cni-infra: error: ",
+						       "rootless-cni-infra: "};
+		for (size_t i = 0; i < RCI_ARRAY_SIZE(prefixes); i++) {
+			char *p = strstr(msg, prefixes[i]);
+			if (p) {
+				msg = p + strlen(prefixes[i]);
+				break;
+			}
+		}
+		size_t l = strlen(msg);
+		while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+			msg[--l] = '\0';
+		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
+		int kind = res.exit_code >= 1 && res.exit_code <= 4 ? res.exit_code
+								    : RCI_ERR_FAILED;
+		if (*msg)
+			rci_make_error_kind(err, kind, 0, "%s", msg);
+		else
+			rci_make_error_kind(err, kind, 0, "helper `%s` %s", args[0], how);
+	} else {
+		cleanup_free char *what = xasprintf("output of helper `%s`", args[0]);
+		obj = rci_json_parse(res.out, res.out_len, what, err);
+	}
+	rci_spawn_result_free(&res);
+	return obj;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "call.h"
+#include "commands.h"
+#include "json.h"
+#include "log.h"
+#include "ports.h"
+#include "session.h"
+#include "util.h"
+
+int lr_cmd_dealloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	if (argc != 3)
+		return lr_usage_error(err, "dealloc ID NET", "expected ID and NET");
+	const char *id = argv[1], *net = argv[2];
+	struct lr_session s = {.lock_fd = -1};
+	int ret = -1;
+	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
+		goto out;
+	/* No infra: the attachment died with it, which is what dealloc wants. */
+	if (s.inf) {
+		char *args[] = {"dealloc", (char *)id, (char *)net, NULL};
+		cleanup_json json_object *r = lr_call_json(ctx, s.inf, args, err);
+		if (!r)
+			goto out;
+		lr_ports_unpublish(s.inf, id, net);
+	}
+	bool stopped;
+	if (lr_session_exclusive(ctx, &s, err) < 0 || lr_session_reap(ctx, &s, &stopped, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	lr_session_close(&s);
+	return ret;
+}

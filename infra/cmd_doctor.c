@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * doctor: every prerequisite, each checked for real where that is cheap (a user namespace is
+ * created, /dev/net/tun opened, each runtime runs a throwaway rootless container from the same
+ * kind of bundle as the infra). A table on stdout, then the fix for each failure; exit 1 when
+ * something needed is missing, warnings do not count.
+ */
+#include "bundle.h"
+#include "commands.h"
+#include "netconf.h"
+#include "proc.h"
+#include "rootfs.h"
+#include "runtime.h"
+#include "spawn.h"
+#include "userns.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+
+enum verdict { OK, WARN, FAIL };
+
+static bool getxattr_present(const char *path)
+{
+	return getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+struct report {
+	char **fixes;
+	int failed;
+};
+
+static void row(struct report *r, enum verdict v, const char *check, const char *fix,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void row(struct report *r, enum verdict v, const char *check, const char *fix,
+		const char *fmt, ...)
+{
+	static const char *const tag[] = {"ok", "warn", "FAIL"};
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *detail = NULL;
+	if (vasprintf(&detail, fmt, ap) < 0)
+		detail = NULL;
+	va_end(ap);
+	/* One line per row: multi-line runtime messages are folded. */
+	for (char *p = detail; p && *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	printf("%-24s %-5s %s\n", check, tag[v], detail ? detail : "");
+	if (v != OK && fix) {
+		char *f = xasprintf("%s: %s", check, fix);
+		rci_strv_push(&r->fixes, f);
+		free(f);
+	}
+	if (v == FAIL)
+		r->failed++;
+}
+
+static char *first_line(const char *prog, const char *arg)
+{
+	char *argv[] = {(char *)prog, (char *)arg, NULL};
+	extern char **environ;
+	struct rci_spawn sp;
+	struct rci_spawn_result res;
+	rci_error_t err = NULL;
+	rci_spawn_init(&sp);
+	sp.path = prog;
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.timeout_ms = 10000;
+	sp.max_output = 65536;
+	if (rci_spawn_run(&sp, &res, &err) < 0) {
+		rci_error_release(&err);
+		return NULL;
+	}
+	char *text = *res.out ? res.out : res.err;
+	text[strcspn(text, "\n")] = '\0';
+	char *line = xstrdup(text);
+	rci_spawn_result_free(&res);
+	return line;
+}
+
+static int read_int(const char *path)
+{
+	cleanup_file FILE *f = fopen(path, "re");
+	int v = -1;
+	if (!f || fscanf(f, "%d", &v) != 1)
+		return -1;
+	return v;
+}
+
+static bool check_userns(struct report *r, const struct lr_userns_plan *plan)
+{
+	if (plan->shared) {
+		row(r, OK, "user namespace", NULL, "root here (uid 0): the infra shares this one");
+		return true;
+	}
+	if (read_int("/proc/sys/kernel/unprivileged_userns_clone") == 0) {
+		row(r, FAIL, "user namespace",
+		    "sysctl -w kernel.unprivileged_userns_clone=1 (as root)",
+		    "kernel.unprivileged_userns_clone is 0");
+		return false;
+	}
+	if (read_int("/proc/sys/user/max_user_namespaces") == 0) {
+		row(r, FAIL, "user namespace", "sysctl -w user.max_user_namespaces=15000 (as root)",
+		    "user.max_user_namespaces is 0");
+		return false;
+	}
+	rci_error_t err = NULL;
+	int fd = lr_userns_create(plan, &err);
+	if (fd < 0) {
+		cleanup_free char *text = rci_error_text(err);
+		rci_error_release(&err);
+		row(r, FAIL, "user namespace",
+		    "allow unprivileged user namespaces (AppArmor: "
+		    "kernel.apparmor_restrict_unprivileged_userns=0) and check newuidmap",
+		    "%s", text);
+		return false;
+	}
+	close(fd);
+	row(r, OK, "user namespace", NULL, "created and mapped (%s)",
+	    plan->single ? "single ID" : "newuidmap/newgidmap");
+	return true;
+}
+
+static void check_idmap(struct report *r, const struct lr_userns_plan *plan)
+{
+	if (plan->shared)
+		return;
+	if (plan->single && strstr(plan->reason, "subordinate"))
+		row(r, WARN, "subuid/subgid",
+		    "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER",
+		    "%s: only your own ID is mapped", plan->reason);
+	else
+		row(r, OK, "subuid/subgid", NULL, "uid %lu+%lu, gid %lu+%lu", plan->uid[1].host_id,
+		    plan->uid[1].size, plan->gid[1].host_id, plan->gid[1].size);
+	const char *progs[] = {plan->newuidmap, plan->newgidmap};
+	const char *names[] = {"newuidmap", "newgidmap"};
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		if (!progs[i]) {
+			row(r, WARN, names[i], "install the uidmap package", "not found");
+			continue;
+		}
+		/* setuid root, or file capabilities (Fedora): either lets it write the maps. */
+		bool caps = getxattr_present(progs[i]);
+		if (stat(progs[i], &st) == 0 && ((st.st_mode & S_ISUID) || caps))
+			row(r, OK, names[i], NULL, "%s", progs[i]);
+		else
+			row(r, WARN, names[i], "chmod u+s (or setcap cap_setuid+ep) on it",
+			    "%s is neither setuid nor has file capabilities", progs[i]);
+	}
+}
+
+static void check_tun(struct report *r)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		row(r, FAIL, "/dev/net/tun", "modprobe tun; chmod 0666 /dev/net/tun (as root)",
+		    "open: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	row(r, OK, "/dev/net/tun", NULL, "read-write");
+}
+
+static void check_program(struct report *r, const char *name, const char *fix, bool needed)
+{
+	cleanup_free char *path = lr_find_program(name);
+	if (!path) {
+		row(r, needed ? FAIL : WARN, name, fix, "not found in PATH");
+		return;
+	}
+	cleanup_free char *v = first_line(path, "--version");
+	row(r, OK, name, NULL, "%s (%s)", path, v ? v : "?");
+}
+
+/* Runs /bin/true in a throwaway container built like the infra, with @rt. */
+static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
+			 const struct lr_userns_plan *plan, char **msg)
+{
+	rci_error_t err = NULL;
+	int ret = -1;
+	int userns_fd = -1;
+	cleanup_free char *name = xasprintf("doctor-%s", rt->name);
+	cleanup_free char *root = xasprintf("%s/.doctor-runtime-%d", ctx->state_dir, (int)getpid());
+	cleanup_free char *bundle = NULL;
+	cleanup_free char *tmp = lr_bundle_begin(ctx->state_dir, name, &err);
+	cleanup_json json_object *mounts = json_object_new_array();
+	cleanup_free char *cni_path = NULL;
+	cleanup_json json_object *config = NULL;
+	cleanup_free char *rootfs = NULL;
+	cleanup_free char *id = xasprintf("rci-doctor-%d", (int)getpid());
+	if (!tmp)
+		goto out;
+	rootfs = xasprintf("%s/rootfs", tmp);
+	struct lr_rootfs_opts ro = {"/usr/bin/true", "/usr/bin/true", "/usr/share",
+				    ctx->plugin_dirs};
+	if (lr_rootfs_imageless(rootfs, &ro, mounts, &cni_path, &err) < 0)
+		goto out;
+	char *args[] = {"/usr/local/bin/rootless-cni-infra-init", NULL};
+	char *env[] = {"PATH=/usr/bin:/bin", NULL};
+	struct lr_bundle_opts bo = {args, env, mounts, "doctor"};
+	config = lr_bundle_config(&bo);
+	if (lr_bundle_commit(tmp, ctx->state_dir, name, config, &err) < 0)
+		goto out;
+	free(tmp);
+	tmp = NULL;
+	bundle = xasprintf("%s/%s", ctx->state_dir, name);
+	if (!plan->shared && (userns_fd = lr_userns_create(plan, &err)) < 0)
+		goto out;
+	char *rargs[] = {"run", "--bundle", bundle, id, NULL};
+	if (lr_runtime_run(rt, root, userns_fd, 30000, rargs, NULL, &err) == 0)
+		ret = 0;
+out:
+	if (err) {
+		*msg = rci_error_text(err);
+		rci_error_release(&err);
+	}
+	if (userns_fd >= 0)
+		close(userns_fd);
+	rci_error_t tmp_err = NULL;
+	lr_remove_tree(root, &tmp_err);
+	rci_error_release(&tmp_err);
+	lr_bundle_remove(tmp ? tmp : bundle, &tmp_err);
+	rci_error_release(&tmp_err);
+	return ret;
+}
+
+static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr_userns_plan *plan,
+			   bool userns_ok)
+{
+	static const char *const names[] = {"runc", "crun"};
+	int working = 0;
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(names); i++) {
+		cleanup_free char *path = lr_find_program(names[i]);
+		if (!path) {
+			row(r, WARN, names[i], NULL, "not installed");
+			continue;
+		}
+		cleanup_free char *v = first_line(path, "--version");
+		struct lr_runtime rt = {(char *)names[i], path, !strcmp(names[i], "crun")};
+		cleanup_free char *msg = NULL;
+		if (!userns_ok) {
+			row(r, WARN, names[i], NULL, "%s; not probed (no user namespace)", v);
+		} else if (probe_runtime(ctx, &rt, plan, &msg) == 0) {
+			row(r, OK, names[i], NULL, "%s; runs a rootless container here", v);
+			working++;
+		} else {
+			row(r, WARN, names[i], NULL, "%s; cannot run a rootless container here: %s", v,
+			    msg ? msg : "?");
+		}
+	}
+	if (!working)
+		row(r, FAIL, "OCI runtime",
+		    "install runc (apt install runc) or make crun work (cgroup v2 unified mode)",
+		    "no runtime runs a rootless container here");
+}
+
+static void check_plugins(struct lr_ctx *ctx, struct report *r)
+{
+	static const char *const needed[] = {"bridge", "host-local", "portmap", "firewall",
+					     "tuning", "loopback"};
+	cleanup_free char *missing = xstrdup("");
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(needed); i++) {
+		bool found = false;
+		for (size_t k = 0; ctx->plugin_dirs && ctx->plugin_dirs[k] && !found; k++) {
+			cleanup_free char *p = xasprintf("%s/%s", ctx->plugin_dirs[k], needed[i]);
+			found = access(p, X_OK) == 0;
+		}
+		if (!found) {
+			char *m = xasprintf("%s%s%s", missing, *missing ? ", " : "", needed[i]);
+			free(missing);
+			missing = m;
+		}
+	}
+	cleanup_free char *dirs = xstrdup("");
+	for (size_t k = 0; ctx->plugin_dirs && ctx->plugin_dirs[k]; k++) {
+		char *d = xasprintf("%s%s%s", dirs, k ? ":" : "", ctx->plugin_dirs[k]);
+		free(dirs);
+		dirs = d;
+	}
+	if (*missing)
+		row(r, FAIL, "CNI plugins",
+		    "apt install containernetworking-plugins, or pass --cni-plugin-dir",
+		    "missing %s in %s", missing, dirs);
+	else
+		row(r, OK, "CNI plugins", NULL, "%s", dirs);
+}
+
+static void check_cni_config(struct lr_ctx *ctx, struct report *r)
+{
+	rci_error_t err = NULL;
+	if (lr_ctx_resolve_cni(ctx, &err) < 0) {
+		cleanup_free char *text = rci_error_text(err);
+		rci_error_release(&err);
+		row(r, FAIL, "CNI config", "make install, or pass --cni-config-dir", "%s", text);
+		return;
+	}
+	cleanup_free char *nets = lr_netconf_list(ctx);
+	row(r, *nets ? OK : FAIL, "CNI config", "add a .conflist there, or pass --cni-config-dir",
+	    "%s (networks: %s)", ctx->cni_config_dir, *nets ? nets : "none");
+}
+
+static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env, const char *name)
+{
+	rci_error_t err = NULL;
+	cleanup_free char *p = lr_ctx_find_shipped(ctx, env, name, &err);
+	if (!p) {
+		cleanup_free char *text = rci_error_text(err);
+		rci_error_release(&err);
+		row(r, FAIL, name, "run `make` (or `make install`)", "%s", text);
+		return;
+	}
+	row(r, OK, name, NULL, "%s", p);
+}
+
+int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	(void)argv;
+	if (argc != 1)
+		return lr_usage_error(err, "doctor", "no arguments expected");
+	struct report r = {0};
+	struct lr_userns_plan plan;
+	if (lr_userns_plan(&plan, err) < 0)
+		return -1;
+	printf("%-24s %-5s %s\n", "CHECK", "STATE", "DETAIL");
+	struct stat st;
+	bool state_ok = stat(ctx->state_dir, &st) == 0 && access(ctx->state_dir, W_OK) == 0;
+	row(&r, state_ok ? OK : FAIL, "state dir", "pass a writable --root DIR", "%s",
+	    ctx->state_dir);
+	bool userns_ok = check_userns(&r, &plan);
+	check_idmap(&r, &plan);
+	check_tun(&r);
+	check_program(&r, "slirp4netns", "apt install slirp4netns", true);
+	if (state_ok)
+		check_runtimes(ctx, &r, &plan, userns_ok);
+	check_plugins(ctx, &r);
+	check_program(&r, "iptables", "apt install iptables", true);
+	check_cni_config(ctx, &r);
+	check_shipped(ctx, &r, "RCI_HELPER", "rootless-cni-infra");
+	check_shipped(ctx, &r, "RCI_INIT", "rootless-cni-infra-init");
+	if (r.fixes) {
+		printf("\nTo fix:\n");
+		for (size_t i = 0; r.fixes[i]; i++)
+			printf("  %s\n", r.fixes[i]);
+	}
+	printf("\n%s\n", r.failed ? "Something needed is missing." : "Everything needed is here.");
+	rci_strv_free(r.fixes);
+	lr_userns_plan_free(&plan);
+	return r.failed ? 1 : 0;
+}

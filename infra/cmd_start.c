@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "commands.h"
+#include "infra.h"
+#include "session.h"
+
+int lr_cmd_start(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	(void)argv;
+	if (argc != 1)
+		return lr_usage_error(err, "start", "no arguments expected");
+	struct lr_session s = {.lock_fd = -1};
+	int ret = -1;
+	if (lr_session_open(ctx, &s, err) == 0 && lr_session_exclusive(ctx, &s, err) == 0) {
+		struct lr_infra *inf = NULL;
+		ret = lr_infra_ensure(ctx, &inf, err);
+		lr_infra_free(inf);
+	}
+	lr_session_close(&s);
+	return ret;
+}

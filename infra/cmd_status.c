@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "call.h"
+#include "commands.h"
+#include "infra.h"
+#include "json.h"
+#include "session.h"
+#include "userns.h"
+#include "util.h"
+
+int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
+{
+	(void)argv;
+	if (argc != 1)
+		return lr_usage_error(err, "status", "no arguments expected");
+	struct lr_session s = {.lock_fd = -1};
+	int ret = -1;
+	cleanup_json json_object *o = json_object_new_object();
+	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
+		goto out;
+	json_object_object_add(o, "running", json_object_new_boolean(s.inf != NULL));
+	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state_dir));
+	if (s.inf) {
+		cleanup_free char *userns = lr_infra_userns_path(s.inf);
+		json_object_object_add(o, "pid", json_object_new_int(s.inf->pid));
+		json_object_object_add(o, "runtime", json_object_new_string(s.inf->rt.name));
+		json_object_object_add(o, "runtimePath", json_object_new_string(s.inf->rt.path));
+		json_object_object_add(o, "bundle", json_object_new_string(s.inf->bundle));
+		json_object_object_add(o, "userns", json_object_new_string(userns));
+		json_object_object_add(o, "ownUserns", json_object_new_boolean(s.inf->own_userns));
+		rci_error_t tmp = NULL;
+		json_object *m = lr_userns_mappings(s.inf->pid, false, &tmp);
+		if (m)
+			json_object_object_add(o, "uidMappings", m);
+		m = lr_userns_mappings(s.inf->pid, true, &tmp);
+		if (m)
+			json_object_object_add(o, "gidMappings", m);
+		rci_error_release(&tmp);
+		json_object *sl = json_object_new_object();
+		json_object_object_add(sl, "pid", json_object_new_int(s.inf->slirp_pid));
+		json_object_object_add(sl, "apiSocket", json_object_new_string(s.inf->api_socket));
+		json_object_object_add(o, "slirp4netns", sl);
+		char *args[] = {"is-idle", NULL};
+		cleanup_json json_object *idle = lr_call_json(ctx, s.inf, args, &tmp);
+		json_object *b;
+		if (idle && json_object_object_get_ex(idle, "idle", &b))
+			json_object_object_add(o, "idle", json_object_get(b));
+		rci_error_release(&tmp);
+	} else {
+		json_object_object_add(o, "leftovers",
+				       json_object_new_boolean(lr_infra_leftovers(ctx)));
+	}
+	ret = rci_json_print(o, err);
+out:
+	lr_session_close(&s);
+	return ret;
+}

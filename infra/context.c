@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "context.h"
+#include "fs.h"
+#include "log.h"
+#include "userns.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const default_plugin_dirs[] = {"/usr/lib/cni", "/usr/libexec/cni",
+						    "/opt/cni/bin"};
+
+void lr_ctx_init(struct lr_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+void lr_ctx_free(struct lr_ctx *ctx)
+{
+	free(ctx->state_dir);
+	free(ctx->cni_config_dir);
+	rci_strv_free(ctx->cni_searched);
+	rci_strv_free(ctx->plugin_dirs);
+	free(ctx->runtime);
+	free(ctx->image);
+	free(ctx->self_dir);
+	rci_strv_free(ctx->extra_env);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+char *lr_ctx_path(const struct lr_ctx *ctx, const char *name)
+{
+	return xasprintf("%s/%s", ctx->state_dir, name);
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg && is_dir(xdg))
+		return xasprintf("%s/rootless-cni-infra", xdg);
+	/* su/runuser sessions often lack XDG_RUNTIME_DIR; use the user's runtime dir if any. */
+	char run[64];
+	snprintf(run, sizeof(run), "/run/user/%u", (unsigned)geteuid());
+	struct stat st;
+	if (stat(run, &st) == 0 && st.st_uid == geteuid() && access(run, W_OK) == 0)
+		return xasprintf("%s/rootless-cni-infra", run);
+	return xasprintf("/tmp/rootless-cni-infra-%u", (unsigned)geteuid());
+}
+
+int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		ctx->self_dir = xstrdup(dirname(exe));
+	}
+	if (!ctx->state_dir)
+		ctx->state_dir = default_state_dir();
+	if (ctx->state_dir[0] != '/')
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "--root `%s` must be absolute",
+					   ctx->state_dir);
+	if (!ctx->plugin_dirs) {
+		for (size_t i = 0; i < RCI_ARRAY_SIZE(default_plugin_dirs); i++)
+			if (is_dir(default_plugin_dirs[i]))
+				rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[i]);
+		if (!ctx->plugin_dirs)
+			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
+	}
+	for (size_t i = 0; ctx->plugin_dirs[i]; i++)
+		if (ctx->plugin_dirs[i][0] != '/')
+			return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+						   "--cni-plugin-dir `%s` must be absolute",
+						   ctx->plugin_dirs[i]);
+	if (rci_mkdir_p(ctx->state_dir, 0700, true, err) < 0)
+		return rci_error_wrap(err, "state directory");
+	return 0;
+}
+
+/* True when @dir holds at least one CNI configuration file. */
+static bool has_config(const char *dir)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+		if (de->d_name[0] != '.' && dot &&
+		    (!strcmp(dot, ".conflist") || !strcmp(dot, ".conf") || !strcmp(dot, ".json")))
+			return true;
+	}
+	return false;
+}
+
+static char *shipped_net_dir(const struct lr_ctx *ctx)
+{
+	const char *env = getenv("RCI_DEFAULT_NET_DIR");
+	if (env && *env)
+		return xstrdup(env);
+	if (ctx->self_dir) {
+		/* Running from the build tree: build/rootless-cni-launcher -> image/net.d. */
+		char *p = xasprintf("%s/../image/net.d", ctx->self_dir);
+		char real[PATH_MAX];
+		if (has_config(p) && realpath(p, real)) {
+			free(p);
+			return xstrdup(real);
+		}
+		free(p);
+	}
+	return xstrdup(RCI_DATADIR "/net.d");
+}
+
+int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err)
+{
+	if (ctx->cni_searched)
+		return 0;
+	if (ctx->cni_config_dir) {
+		rci_strv_push(&ctx->cni_searched, ctx->cni_config_dir);
+		if (!is_dir(ctx->cni_config_dir))
+			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
+						   "CNI config dir `%s`", ctx->cni_config_dir);
+		return 0;
+	}
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	cleanup_free char *user = NULL;
+	if (xdg && *xdg)
+		user = xasprintf("%s/cni/net.d", xdg);
+	else if (home && *home)
+		user = xasprintf("%s/.config/cni/net.d", home);
+	if (user) {
+		rci_strv_push(&ctx->cni_searched, user);
+		if (has_config(user)) {
+			ctx->cni_config_dir = xstrdup(user);
+			return 0;
+		}
+	}
+	char *shipped = shipped_net_dir(ctx);
+	rci_strv_push(&ctx->cni_searched, shipped);
+	ctx->cni_config_dir = shipped;
+	if (!is_dir(shipped))
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+					   "no CNI configuration: `%s` has none and the default "
+					   "network `%s` is not installed",
+					   user ? user : "$XDG_CONFIG_HOME/cni/net.d", shipped);
+	return 0;
+}
+
+char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,
+			  rci_error_t *err)
+{
+	const char *e = getenv(env);
+	if (e && *e) {
+		if (access(e, X_OK) == 0)
+			return xstrdup(e);
+		rci_make_error(err, errno, "$%s `%s`", env, e);
+		return NULL;
+	}
+	char *cands[2] = {ctx->self_dir ? xasprintf("%s/%s", ctx->self_dir, name) : NULL,
+			  xasprintf("%s/%s", RCI_LIBEXECDIR, name)};
+	char *found = NULL;
+	for (int i = 0; i < 2 && !found; i++)
+		if (cands[i] && access(cands[i], X_OK) == 0)
+			found = xstrdup(cands[i]);
+	if (!found)
+		found = lr_find_program(name);
+	if (!found)
+		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
+				    "`%s` not found next to the launcher (`%s`), in `%s` or in "
+				    "PATH; set $%s",
+				    name, ctx->self_dir ? ctx->self_dir : "?", RCI_LIBEXECDIR, env);
+	for (int i = 0; i < 2; i++)
+		free(cands[i]);
+	return found;
+}
+
+char *lr_ctx_helper(const struct lr_ctx *ctx, rci_error_t *err)
+{
+	return lr_ctx_find_shipped(ctx, "RCI_HELPER", "rootless-cni-infra", err);
+}
+
+char *lr_ctx_init_bin(const struct lr_ctx *ctx, rci_error_t *err)
+{
+	return lr_ctx_find_shipped(ctx, "RCI_INIT", "rootless-cni-infra-init", err);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef LR_CONTEXT_H
+#define LR_CONTEXT_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* Paths inside the infra container (imageless rootfs and, later, the image's layout). */
+#define LR_IN_HELPER "/usr/local/bin/rootless-cni-infra"
+#define LR_IN_INIT "/usr/local/bin/rootless-cni-infra-init"
+#define LR_IN_CNI_CONF "/etc/cni/net.d"
+#define LR_IN_PLUGIN_BASE "/usr/local/lib/cni"
+#define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LR_CONTAINER_ID "rootless-cni-infra"
+
+/* Everything a command needs, passed down (no globals): options and resolved paths. */
+struct lr_ctx {
+	char *state_dir;       /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	char *cni_config_dir;  /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
+	char **cni_searched;   /* config dirs considered, for "network not found" */
+	char **plugin_dirs;    /* --cni-plugin-dir (colon-separated) or the distribution's */
+	char *runtime;         /* --runtime NAME|PATH, NULL: the one that works */
+	char *image;           /* --image OCI layout (not yet supported) */
+	bool debug;
+	char *self_dir;        /* directory of the launcher binary */
+	char **extra_env;      /* added to the helper's environment for one call */
+};
+
+void lr_ctx_init(struct lr_ctx *ctx);
+void lr_ctx_free(struct lr_ctx *ctx);
+
+/* Fills the defaults of DESIGN.md's Contract 2 and creates the state dir (0700). */
+int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
+
+/*
+ * The host config dir bind-mounted at /etc/cni/net.d: --cni-config-dir, else
+ * $XDG_CONFIG_HOME/cni/net.d when it holds a configuration, else the shipped default network.
+ */
+int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err);
+
+/* Finds a program the launcher ships: $ENV, next to the launcher, RCI_LIBEXECDIR, PATH. */
+char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,
+			  rci_error_t *err);
+
+/* The helper and the init on the host, bind-mounted into the imageless rootfs. */
+char *lr_ctx_helper(const struct lr_ctx *ctx, rci_error_t *err);
+char *lr_ctx_init_bin(const struct lr_ctx *ctx, rci_error_t *err);
+
+/* `<state>/<name>`, caller frees. */
+char *lr_ctx_path(const struct lr_ctx *ctx, const char *name);
+
+#endif

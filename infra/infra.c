@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "infra.h"
+#include "bundle.h"
+#include "fs.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "rootfs.h"
+#include "slirp.h"
+#include "userns.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RECORD "infra.json"
+#define STOP_TIMEOUT_MS 30000
+#define CREATE_TIMEOUT_MS 60000
+#define READY_TIMEOUT_MS 15000
+
+void lr_infra_free(struct lr_infra *inf)
+{
+	if (!inf)
+		return;
+	lr_runtime_clear(&inf->rt);
+	free(inf->runtime_root);
+	free(inf->bundle);
+	free(inf->api_socket);
+	free(inf->cni_path);
+	free(inf);
+}
+
+char *lr_infra_userns_path(const struct lr_infra *inf)
+{
+	return xasprintf("/proc/%d/ns/user", (int)inf->pid);
+}
+
+bool lr_infra_alive(const struct lr_infra *inf)
+{
+	return inf && lr_proc_alive(inf->pid, inf->pid_start);
+}
+
+char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf)
+{
+	char **env = NULL;
+	char *s;
+	rci_strv_push(&env, "PATH=" LR_IN_PATH);
+	rci_strv_push(&env, "HOME=/root");
+	rci_strv_push(&env, "container=rootless-cni-infra");
+	rci_strv_push(&env, "RCI_CNI_CONFIG_DIR=" LR_IN_CNI_CONF);
+	s = xasprintf("CNI_PATH=%s", inf->cni_path);
+	rci_strv_push(&env, s);
+	free(s);
+	if (inf->pid > 0) {
+		s = xasprintf("RCI_INFRA_PID=%d", (int)inf->pid);
+		rci_strv_push(&env, s);
+		free(s);
+	}
+	for (size_t i = 0; ctx && ctx->extra_env && ctx->extra_env[i]; i++)
+		rci_strv_push(&env, ctx->extra_env[i]);
+	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
+	if (t && *t) {
+		s = xasprintf("RCI_PLUGIN_TIMEOUT=%s", t);
+		rci_strv_push(&env, s);
+		free(s);
+	}
+	return env;
+}
+
+/* ---- the record ------------------------------------------------------------------------- */
+
+static int record_write(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
+{
+	cleanup_json json_object *o = json_object_new_object();
+	json_object_object_add(o, "runtime", json_object_new_string(inf->rt.name));
+	json_object_object_add(o, "runtimePath", json_object_new_string(inf->rt.path));
+	json_object_object_add(o, "runtimeRoot", json_object_new_string(inf->runtime_root));
+	json_object_object_add(o, "bundle", json_object_new_string(inf->bundle));
+	json_object_object_add(o, "apiSocket", json_object_new_string(inf->api_socket));
+	json_object_object_add(o, "cniPath", json_object_new_string(inf->cni_path));
+	json_object_object_add(o, "pid", json_object_new_int(inf->pid));
+	json_object_object_add(o, "pidStart", json_object_new_uint64(inf->pid_start));
+	json_object_object_add(o, "slirpPid", json_object_new_int(inf->slirp_pid));
+	json_object_object_add(o, "slirpStart", json_object_new_uint64(inf->slirp_start));
+	json_object_object_add(o, "ownUserns", json_object_new_boolean(inf->own_userns));
+	cleanup_close int dfd = rci_open_dir(ctx->state_dir, err);
+	if (dfd < 0)
+		return -1;
+	const char *text = rci_json_str(o);
+	return rci_write_file_atomic_at(dfd, RECORD, text, strlen(text), 0600, err);
+}
+
+static char *get_str(json_object *o, const char *key)
+{
+	const char *s = rci_json_get_string(o, key);
+	return xstrdup(s ? s : "");
+}
+
+static int64_t get_int(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
+{
+	*out = NULL;
+	cleanup_close int dfd = rci_open_dir(ctx->state_dir, err);
+	if (dfd < 0)
+		return -1;
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	int r = rci_read_file_at(dfd, RECORD, 1 << 20, &text, &len, err);
+	if (r == -2)
+		return 0;
+	if (r < 0)
+		return -1;
+	cleanup_free char *what = xasprintf("`%s/%s`", ctx->state_dir, RECORD);
+	cleanup_json json_object *o = rci_json_parse(text, len, what, err);
+	if (!o)
+		return -1;
+	struct lr_infra *inf = xmalloc0(sizeof(*inf));
+	inf->rt.name = get_str(o, "runtime");
+	inf->rt.path = get_str(o, "runtimePath");
+	inf->rt.crun = strstr(inf->rt.name, "crun") != NULL;
+	inf->runtime_root = get_str(o, "runtimeRoot");
+	inf->bundle = get_str(o, "bundle");
+	inf->api_socket = get_str(o, "apiSocket");
+	inf->cni_path = get_str(o, "cniPath");
+	inf->pid = (pid_t)get_int(o, "pid");
+	inf->pid_start = (unsigned long long)get_int(o, "pidStart");
+	inf->slirp_pid = (pid_t)get_int(o, "slirpPid");
+	inf->slirp_start = (unsigned long long)get_int(o, "slirpStart");
+	json_object *b;
+	inf->own_userns = json_object_object_get_ex(o, "ownUserns", &b) && json_object_get_boolean(b);
+	*out = inf;
+	return 0;
+}
+
+/* ---- stop and cleanup ------------------------------------------------------------------- */
+
+static bool exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+bool lr_infra_leftovers(const struct lr_ctx *ctx)
+{
+	static const char *const names[] = {RECORD, "bundle", "slirp4netns.sock", "runtime"};
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(names); i++) {
+		cleanup_free char *p = lr_ctx_path(ctx, names[i]);
+		if (exists(p))
+			return true;
+	}
+	return false;
+}
+
+/* Runtime state of the container: `delete --force`, or by hand when no runtime will. */
+static void delete_container(const struct lr_ctx *ctx, const struct lr_runtime *rt, int userns_fd)
+{
+	cleanup_free char *root = lr_ctx_path(ctx, "runtime");
+	cleanup_free char *state = xasprintf("%s/%s", root, LR_CONTAINER_ID);
+	rci_error_t tmp = NULL;
+	if (rt && exists(state)) {
+		char *args[] = {"delete", "--force", LR_CONTAINER_ID, NULL};
+		if (lr_runtime_run(rt, root, userns_fd, 20000, args, NULL, &tmp) < 0) {
+			rci_debug("%s", tmp->msg);
+			rci_error_release(&tmp);
+		}
+	}
+	if (lr_remove_tree(state, &tmp) < 0) {
+		rci_warning("%s", tmp->msg);
+		rci_error_release(&tmp);
+	}
+	/* Only our container lives there; an empty dir is not worth keeping. */
+	rmdir(root);
+}
+
+static void stop_slirp(pid_t pid, unsigned long long start)
+{
+	if (pid <= 0 || !lr_proc_alive(pid, start))
+		return;
+	/* It exits by itself on the exit pipe's hang-up; insist if it does not. */
+	if (lr_proc_wait_gone(pid, start, 3000))
+		return;
+	lr_proc_signal(pid, start, SIGTERM);
+	if (!lr_proc_wait_gone(pid, start, 2000)) {
+		lr_proc_signal(pid, start, SIGKILL);
+		lr_proc_wait_gone(pid, start, 2000);
+	}
+}
+
+static void remove_files(const struct lr_ctx *ctx)
+{
+	rci_error_t tmp = NULL;
+	cleanup_free char *bundle = lr_ctx_path(ctx, "bundle");
+	cleanup_free char *sock = lr_ctx_path(ctx, "slirp4netns.sock");
+	cleanup_free char *rec = lr_ctx_path(ctx, RECORD);
+	if (lr_bundle_remove(bundle, &tmp) < 0) {
+		rci_warning("%s", tmp->msg);
+		rci_error_release(&tmp);
+	}
+	unlink(sock);
+	unlink(rec);
+}
+
+int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
+{
+	(void)err;
+	cleanup_close int userns_fd = -1;
+	if (lr_infra_alive(inf)) {
+		/* Held across the stop: the namespace must outlive the init for `delete`. */
+		if (inf->own_userns) {
+			cleanup_free char *p = lr_infra_userns_path(inf);
+			userns_fd = open(p, O_RDONLY | O_CLOEXEC);
+		}
+		rci_debug("stopping the infra (pid %d)", (int)inf->pid);
+		char *term[] = {"kill", LR_CONTAINER_ID, "TERM", NULL};
+		rci_error_t tmp = NULL;
+		if (lr_runtime_run(&inf->rt, inf->runtime_root, userns_fd, 20000, term, NULL, &tmp) <
+		    0) {
+			rci_debug("%s; signalling directly", tmp->msg);
+			rci_error_release(&tmp);
+			lr_proc_signal(inf->pid, inf->pid_start, SIGTERM);
+		}
+		if (!lr_proc_wait_gone(inf->pid, inf->pid_start, STOP_TIMEOUT_MS)) {
+			rci_warning("the infra did not stop within %d ms; killing it",
+				    STOP_TIMEOUT_MS);
+			lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
+			lr_proc_wait_gone(inf->pid, inf->pid_start, 5000);
+		}
+	}
+	if (inf) {
+		delete_container(ctx, &inf->rt, userns_fd);
+		stop_slirp(inf->slirp_pid, inf->slirp_start);
+	} else {
+		/* No record (a launcher died mid-start): any runtime that has the state. */
+		struct lr_runtime *list = NULL;
+		rci_error_t tmp = NULL;
+		if (lr_runtime_candidates(NULL, &list, &tmp) < 0)
+			rci_error_release(&tmp);
+		delete_container(ctx, list ? &list[0] : NULL, -1);
+		lr_runtime_list_free(list);
+	}
+	remove_files(ctx);
+	return 0;
+}
+
+/* ---- start ------------------------------------------------------------------------------ */
+
+struct start_env {
+	char *helper, *init, *slirp;
+	struct lr_userns_plan plan;
+	int userns_fd;
+};
+
+static char *file_tail(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	rci_error_t tmp = NULL;
+	if (fd < 0 || rci_read_all_fd(fd, 1 << 20, &text, NULL, &tmp) < 0) {
+		rci_error_release(&tmp);
+		return xstrdup("");
+	}
+	size_t l = strlen(text);
+	while (l && (text[l - 1] == '\n' || text[l - 1] == ' '))
+		text[--l] = '\0';
+	if (l > 2000) {
+		char *t = xstrdup(text + l - 2000);
+		free(text);
+		return t;
+	}
+	return text;
+}
+
+static int build_bundle(struct lr_ctx *ctx, struct start_env *se, struct lr_infra *inf,
+			rci_error_t *err)
+{
+	cleanup_free char *tmp = lr_bundle_begin(ctx->state_dir, "bundle", err);
+	if (!tmp)
+		return -1;
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
+	cleanup_json json_object *mounts = json_object_new_array();
+	struct lr_rootfs_opts ro = {.helper = se->helper,
+				    .init = se->init,
+				    .cni_config_dir = ctx->cni_config_dir,
+				    .plugin_dirs = ctx->plugin_dirs};
+	rci_error_t tmp_err = NULL;
+	cleanup_strv char **args = NULL;
+	cleanup_strv char **env = NULL;
+	cleanup_json json_object *config = NULL;
+	if (lr_rootfs_imageless(rootfs, &ro, mounts, &inf->cni_path, err) < 0)
+		goto undo;
+	rci_strv_push(&args, LR_IN_INIT);
+	if (ctx->debug)
+		rci_strv_push(&args, "--debug");
+	rci_strv_push(&args, "--helper");
+	rci_strv_push(&args, LR_IN_HELPER);
+	pid_t saved = inf->pid;
+	inf->pid = 0; /* the init learns its pid itself */
+	env = lr_infra_env(ctx, inf);
+	inf->pid = saved;
+	struct lr_bundle_opts bo = {
+		.args = args, .env = env, .mounts = mounts, .hostname = "rootless-cni-infra"};
+	config = lr_bundle_config(&bo);
+	if (lr_bundle_commit(tmp, ctx->state_dir, "bundle", config, err) < 0)
+		goto undo;
+	return 0;
+undo:
+	if (lr_bundle_remove(tmp, &tmp_err) < 0)
+		rci_error_release(&tmp_err);
+	return -1;
+}
+
+static int read_pid_file(const char *path, pid_t *pid, rci_error_t *err)
+{
+	cleanup_free char *text = file_tail(path);
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (v <= 0 || end == text)
+		return rci_make_error(err, 0, "no pid in `%s`", path);
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* The init writes /run/rootless-cni-infra/infra.pid once its signal handling is in place. */
+static int wait_init_ready(const struct lr_infra *inf, const char *log, rci_error_t *err)
+{
+	cleanup_free char *p =
+		xasprintf("/proc/%d/root/run/rootless-cni-infra/infra.pid", (int)inf->pid);
+	long long deadline = rci_now_ms() + READY_TIMEOUT_MS;
+	while (!exists(p)) {
+		if (!lr_proc_alive(inf->pid, inf->pid_start)) {
+			cleanup_free char *tail = file_tail(log);
+			return rci_make_error(err, 0, "the infra's init exited at once%s%s",
+					      *tail ? ": " : "", tail);
+		}
+		if (rci_now_ms() > deadline)
+			return rci_make_error(err, ETIMEDOUT, "the infra's init did not write `%s`",
+					      p);
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
+static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_runtime *rt,
+		      struct lr_infra **out, rci_error_t *err)
+{
+	struct lr_infra *inf = xmalloc0(sizeof(*inf));
+	inf->rt = lr_runtime_dup(rt);
+	inf->runtime_root = lr_ctx_path(ctx, "runtime");
+	inf->bundle = lr_ctx_path(ctx, "bundle");
+	inf->api_socket = lr_ctx_path(ctx, "slirp4netns.sock");
+	inf->own_userns = se->userns_fd >= 0;
+	cleanup_free char *log = xasprintf("%s/infra.log", inf->bundle);
+	cleanup_free char *slirp_log = xasprintf("%s/slirp4netns.log", inf->bundle);
+	cleanup_free char *pidfile = xasprintf("%s/infra.pid", inf->bundle);
+	int exitp[2] = {-1, -1};
+	int logfd = -1;
+	bool created = false;
+
+	if (build_bundle(ctx, se, inf, err) < 0)
+		goto fail;
+	if (rci_mkdir_p(inf->runtime_root, 0700, true, err) < 0)
+		goto undo;
+	if (pipe2(exitp, O_CLOEXEC) < 0) {
+		rci_make_error(err, errno, "pipe");
+		goto undo;
+	}
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0) {
+		rci_make_error(err, errno, "open `%s`", log);
+		goto undo;
+	}
+
+	/* create: the container's init inherits stdio (the log) and fd 3 (the exit pipe). */
+	char *cargs[] = {"create", "--bundle", inf->bundle, "--pid-file", pidfile,
+			 "--preserve-fds", "1", LR_CONTAINER_ID, NULL};
+	cleanup_strv char **argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
+	struct lr_proc p;
+	lr_proc_init(&p);
+	p.path = rt->path;
+	p.argv = argv;
+	p.stdio[1] = p.stdio[2] = logfd;
+	p.extra_fds = &exitp[1];
+	p.n_extra = 1;
+	p.userns_fd = se->userns_fd;
+	p.new_session = true;
+	p.die_with_parent = true;
+	rci_debug("%s create (bundle `%s`)", rt->name, inf->bundle);
+	pid_t rpid = lr_proc_spawn(&p, err);
+	if (rpid < 0)
+		goto undo;
+	created = true;
+	int status = 0;
+	int w = lr_proc_wait(rpid, CREATE_TIMEOUT_MS, &status, err);
+	if (w != 0) {
+		if (w > 0) {
+			lr_proc_kill_reap(rpid);
+			rci_make_error(err, ETIMEDOUT, "%s create did not finish in %d ms",
+				       rt->name, CREATE_TIMEOUT_MS);
+		}
+		goto undo;
+	}
+	if (status != 0) {
+		cleanup_free char *how = lr_proc_describe(status);
+		cleanup_free char *tail = file_tail(log);
+		rci_make_error(err, 0, "%s create %s%s%s", rt->name, how, *tail ? ": " : "", tail);
+		goto undo;
+	}
+	close(exitp[1]);
+	exitp[1] = -1;
+	if (read_pid_file(pidfile, &inf->pid, err) < 0)
+		goto undo;
+	inf->pid_start = lr_proc_start_time(inf->pid);
+
+	struct lr_slirp_opts so = {.path = se->slirp,
+				   .target = inf->pid,
+				   .api_socket = inf->api_socket,
+				   .log_path = slirp_log,
+				   .exit_fd = exitp[0],
+				   .timeout_ms = READY_TIMEOUT_MS};
+	inf->slirp_pid = lr_slirp_start(&so, err);
+	if (inf->slirp_pid < 0) {
+		inf->slirp_pid = 0;
+		goto undo;
+	}
+	inf->slirp_start = lr_proc_start_time(inf->slirp_pid);
+	close(exitp[0]);
+	exitp[0] = -1;
+
+	char *sargs[] = {"start", LR_CONTAINER_ID, NULL};
+	if (lr_runtime_run(rt, inf->runtime_root, se->userns_fd, 30000, sargs, NULL, err) < 0)
+		goto undo;
+	if (wait_init_ready(inf, log, err) < 0)
+		goto undo;
+	if (record_write(ctx, inf, err) < 0)
+		goto undo;
+	close(logfd);
+	rci_debug("infra running: pid %d, runtime %s, slirp4netns pid %d", (int)inf->pid, rt->name,
+		  (int)inf->slirp_pid);
+	*out = inf;
+	return 0;
+
+undo:
+	if (exitp[1] >= 0)
+		close(exitp[1]);
+	if (exitp[0] >= 0)
+		close(exitp[0]);
+	if (logfd >= 0)
+		close(logfd);
+	if (created && inf->pid > 0)
+		lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
+	delete_container(ctx, created ? rt : NULL, se->userns_fd);
+	if (inf->slirp_pid > 0) {
+		/* Our child: kill and reap it here, no zombie left behind. */
+		lr_proc_kill_reap(inf->slirp_pid);
+	}
+	remove_files(ctx);
+fail:
+	lr_infra_free(inf);
+	return -1;
+}
+
+static int infra_start(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
+{
+	struct start_env se = {.userns_fd = -1};
+	struct lr_runtime *list = NULL;
+	cleanup_free char *errors = NULL;
+	int ret = -1;
+	if (ctx->image) {
+		rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+				    "--image `%s`: OCI image layouts are not supported yet; omit "
+				    "it to use the imageless infra",
+				    ctx->image);
+		goto out;
+	}
+	if (lr_ctx_resolve_cni(ctx, err) < 0)
+		goto out;
+	se.helper = lr_ctx_helper(ctx, err);
+	if (!se.helper)
+		goto out;
+	se.init = lr_ctx_init_bin(ctx, err);
+	if (!se.init)
+		goto out;
+	se.slirp = lr_find_program("slirp4netns");
+	if (!se.slirp) {
+		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
+				    "`slirp4netns` not found in PATH (install the slirp4netns "
+				    "package)");
+		goto out;
+	}
+	if (lr_runtime_candidates(ctx->runtime, &list, err) < 0)
+		goto out;
+	if (lr_userns_plan(&se.plan, err) < 0)
+		goto out;
+	if (!se.plan.shared) {
+		if (se.plan.single)
+			rci_warning("%s: mapping only your own IDs into the user namespace; "
+				    "containers needing other IDs will fail",
+				    se.plan.reason);
+		se.userns_fd = lr_userns_create(&se.plan, err);
+		if (se.userns_fd < 0)
+			goto out;
+	}
+	for (size_t i = 0; list[i].name; i++) {
+		rci_error_t tmp = NULL;
+		if (start_with(ctx, &se, &list[i], out, &tmp) == 0) {
+			ret = 0;
+			goto out;
+		}
+		cleanup_free char *text = rci_error_text(tmp);
+		rci_debug("%s could not start the infra: %s", list[i].name, text);
+		char *e = xasprintf("%s%s%s", errors ? errors : "", errors ? "; " : "", text);
+		free(errors);
+		errors = e;
+		/* Usage errors are ours, not the runtime's: another runtime will not help. */
+		if (ctx->runtime || tmp->kind != RCI_ERR_FAILED) {
+			*err = tmp;
+			goto out;
+		}
+		rci_error_release(&tmp);
+	}
+	rci_make_error(err, 0, "no OCI runtime could start the infra container: %s", errors);
+out:
+	if (se.userns_fd >= 0)
+		close(se.userns_fd);
+	lr_userns_plan_free(&se.plan);
+	lr_runtime_list_free(list);
+	free(se.helper);
+	free(se.init);
+	free(se.slirp);
+	return ret;
+}
+
+int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
+{
+	struct lr_infra *inf = NULL;
+	if (lr_infra_load(ctx, &inf, err) < 0)
+		return -1;
+	if (lr_infra_alive(inf)) {
+		*out = inf;
+		return 0;
+	}
+	if (inf || lr_infra_leftovers(ctx)) {
+		rci_debug("the infra is gone; cleaning up what is left of it");
+		lr_infra_stop(ctx, inf, err);
+	}
+	lr_infra_free(inf);
+	return infra_start(ctx, out, err);
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "proc.h"
+#include "fs.h"
+#include "spawn.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
+
+extern char **environ;
+
+void lr_proc_init(struct lr_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
+	p->userns_fd = -1;
+}
+
+/* Async-signal-safe only: the parent may hold locks of its allocator. */
+static __attribute__((noreturn)) void child(const struct lr_proc *p, int devnull, int status_fd)
+{
+	enum { HIGH = 64 };
+	int n = 3 + (int)p->n_extra;
+	int tmp[3 + 16];
+	sigset_t none;
+	int e = 0;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (p->new_session && setsid() < 0)
+		goto fail;
+	if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	/* Move every source out of the target range first so that no dup2 clobbers another. */
+	status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, HIGH + n);
+	if (status_fd < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		int src = i < 3 ? (p->stdio[i] >= 0 ? p->stdio[i] : devnull) : p->extra_fds[i - 3];
+		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, HIGH);
+		if (tmp[i] < 0)
+			goto fail;
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], i) < 0)
+			goto fail;
+	if (rci_mark_fds_cloexec_from(n) < 0)
+		goto fail;
+	if (p->userns_fd >= 0 && setns(p->userns_fd, CLONE_NEWUSER) < 0)
+		goto fail;
+	execve(p->path, p->argv, p->envp ? p->envp : environ);
+fail:
+	e = errno;
+	if (write(status_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err)
+{
+	cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int status[2];
+	if (p->n_extra > 16)
+		return rci_make_error(err, EINVAL, "too many fds for `%s`", p->path);
+	if (devnull < 0)
+		return rci_make_error(err, errno, "open `/dev/null`");
+	if (pipe2(status, O_CLOEXEC) < 0)
+		return rci_make_error(err, errno, "pipe");
+
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		child(p, devnull, status[1]);
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(status[1]);
+	if (pid < 0) {
+		close(status[0]);
+		return rci_make_error(err, fork_errno, "fork");
+	}
+	int child_errno = 0;
+	ssize_t r;
+	do
+		r = read(status[0], &child_errno, sizeof(child_errno));
+	while (r < 0 && errno == EINTR);
+	close(status[0]);
+	if (r == (ssize_t)sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		return rci_make_error(err, child_errno, "exec `%s`", p->path);
+	}
+	return pid;
+}
+
+static int decode(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err)
+{
+	long long deadline = timeout_ms > 0 ? rci_now_ms() + timeout_ms : 0;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		int ws;
+		pid_t w = waitpid(pid, &ws, WNOHANG);
+		if (w == pid) {
+			*status = decode(ws);
+			return 0;
+		}
+		if (w < 0 && errno != EINTR)
+			return rci_make_error(err, errno, "waitpid %d", (int)pid);
+		long left = 100;
+		if (deadline) {
+			long long l = deadline - rci_now_ms();
+			if (l <= 0)
+				return 1;
+			if (pidfd >= 0 || l < left)
+				left = (long)l;
+		} else if (pidfd >= 0) {
+			left = -1;
+		}
+		if (pidfd >= 0) {
+			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+			poll(&pfd, 1, (int)left);
+		} else {
+			usleep((useconds_t)(left > 20 ? 20 : left) * 1000);
+		}
+	}
+}
+
+void lr_proc_kill_reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+unsigned long long lr_proc_start_time(pid_t pid)
+{
+	char path[64];
+	char buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may contain spaces and parentheses: fields start after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ')' comes field 3 (state); the start time is field 22. */
+	int field = 2;
+	for (; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22)
+		return 0;
+	/* A zombie still has a start time, but is no longer the live infra. */
+	char *state = strrchr(buf, ')') + 2;
+	if (*state == 'Z' || *state == 'X')
+		return 0;
+	return strtoull(p, NULL, 10);
+}
+
+bool lr_proc_alive(pid_t pid, unsigned long long start)
+{
+	if (pid <= 0)
+		return false;
+	unsigned long long now = lr_proc_start_time(pid);
+	return now != 0 && (start == 0 || now == start);
+}
+
+bool lr_proc_wait_gone(pid_t pid, unsigned long long start, long timeout_ms)
+{
+	long long deadline = rci_now_ms() + timeout_ms;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (lr_proc_alive(pid, start)) {
+		long long left = deadline - rci_now_ms();
+		if (left <= 0)
+			return false;
+		if (pidfd >= 0) {
+			/* A pidfd polls readable when the process exits, even when not our child. */
+			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+			poll(&pfd, 1, left > 50 ? 50 : (int)left);
+		} else {
+			usleep(20 * 1000);
+		}
+		/* Our own child turns into a zombie until reaped. */
+		waitpid(pid, NULL, WNOHANG);
+	}
+	return true;
+}
+
+int lr_proc_signal(pid_t pid, unsigned long long start, int sig)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* Check after opening the pidfd: from then on the pid cannot be reused under us. */
+	if (!lr_proc_alive(pid, start))
+		return -1;
+	if (pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	return kill(pid, sig);
+}
+
+char *lr_proc_describe(int status)
+{
+	if (status > 128)
+		return xasprintf("killed by signal %d (%s)", status - 128,
+				 sigabbrev_np(status - 128) ? sigabbrev_np(status - 128) : "?");
+	return xasprintf("exited with status %d", status);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef LR_PROC_H
+#define LR_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * Children the launcher starts outside rci_spawn: daemons (slirp4netns) and the runtime's
+ * `create`, whose container inherits stdio, so nothing may be captured through pipes and the
+ * process group must survive (rci_spawn kills the group on return).
+ */
+struct lr_proc {
+	const char *path;       /* executable, no PATH search */
+	char *const *argv;      /* argv[0] included */
+	char *const *envp;      /* NULL: the launcher's environment */
+	int stdio[3];           /* -1: /dev/null */
+	const int *extra_fds;   /* become fds 3, 4, ... in the child, nothing else is inherited */
+	size_t n_extra;
+	int userns_fd;          /* >= 0: setns() into this user namespace before exec */
+	bool new_session;       /* setsid(): no terminal signals reach a daemon */
+	bool die_with_parent;   /* PR_SET_PDEATHSIG(SIGKILL) */
+};
+
+/* Initialises @p: stdio /dev/null, no extra fds, no userns. */
+void lr_proc_init(struct lr_proc *p);
+
+/* Starts @p; returns its pid, or -1 with *err (exec failures included, with their errno). */
+pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err);
+
+/*
+ * Waits for our child @pid at most @timeout_ms (<= 0: forever). Returns 0 with *status set to
+ * the exit code or 128+signal, 1 on timeout (the child is left running), -1 with *err.
+ */
+int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err);
+
+/* Kills our child @pid with SIGKILL and reaps it. */
+void lr_proc_kill_reap(pid_t pid);
+
+/* Start time of @pid (field 22 of /proc/PID/stat), 0 if it does not exist: guards pid reuse. */
+unsigned long long lr_proc_start_time(pid_t pid);
+
+/* True when @pid exists and started at @start (any start when @start is 0). */
+bool lr_proc_alive(pid_t pid, unsigned long long start);
+
+/*
+ * Waits until @pid (any process, not only a child) has exited, at most @timeout_ms. Returns true
+ * when it is gone. Uses a pidfd, polling /proc on kernels without one.
+ */
+bool lr_proc_wait_gone(pid_t pid, unsigned long long start, long timeout_ms);
+
+/* Sends @sig to @pid only while it is still the process that started at @start. */
+int lr_proc_signal(pid_t pid, unsigned long long start, int sig);
+
+/* "exited with status N" or "killed by signal N (NAME)" for a status from lr_proc_wait. */
+char *lr_proc_describe(int status);
+
+#endif

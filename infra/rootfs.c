@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "rootfs.h"
+#include "context.h"
+#include "fs.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Top-level system dirs: merged-/usr hosts have symlinks, others real directories. */
+static const char *const top_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+
+/*
+ * The /etc entries the helper, the plugins and iptables read: account and name-service files,
+ * the alternatives that pick iptables-nft or -legacy, the dynamic linker's cache, protocol
+ * tables. Not all of /etc: its read-only bind would hide /etc/cni/net.d's mount point.
+ */
+static const char *const etc_entries[] = {
+	"passwd",	 "group",     "nsswitch.conf", "hosts",	    "resolv.conf", "host.conf",
+	"protocols",	 "services",  "ethertypes",    "rpc",	    "alternatives", "ld.so.cache",
+	"ld.so.conf",	 "ld.so.conf.d", "localtime",   "iproute2",  "xtables.conf", "gai.conf",
+	"nftables.conf",
+};
+
+void lr_rootfs_add_mount(json_object *mounts, const char *dest, const char *type,
+			 const char *source, const char *opts)
+{
+	json_object *m = json_object_new_object();
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "source", json_object_new_string(source));
+	json_object *o = json_object_new_array();
+	cleanup_strv char **v = rci_strv_split(opts, ',');
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(o, json_object_new_string(v[i]));
+	json_object_object_add(m, "options", o);
+	json_object_array_add(mounts, m);
+}
+
+static int mkdirs(const char *rootfs, const char *rel, rci_error_t *err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
+	return rci_mkdir_p(p, 0755, false, err);
+}
+
+/* A mount point of the type of @host (followed: a symlinked resolv.conf binds its target). */
+static int mountpoint_for(const char *rootfs, const char *rel, const char *host,
+			  rci_error_t *err)
+{
+	struct stat st;
+	if (stat(host, &st) < 0)
+		return rci_make_error(err, errno, "stat `%s`", host);
+	if (S_ISDIR(st.st_mode))
+		return mkdirs(rootfs, rel, err);
+	cleanup_free char *parent = xstrdup(rel);
+	char *slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		if (mkdirs(rootfs, parent, err) < 0)
+			return -1;
+	}
+	cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
+	cleanup_close int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return rci_make_error(err, errno, "create mount point `%s`", p);
+	return 0;
+}
+
+static int bind_ro(const char *rootfs, json_object *mounts, const char *dest, const char *host,
+		   rci_error_t *err)
+{
+	if (mountpoint_for(rootfs, dest + 1, host, err) < 0)
+		return -1;
+	lr_rootfs_add_mount(mounts, dest, "bind", host, "rbind,ro,nosuid,nodev");
+	return 0;
+}
+
+/* Replicates a host symlink (/bin -> usr/bin) or binds the directory it is on this host. */
+static int mirror(const char *rootfs, json_object *mounts, const char *rel, rci_error_t *err)
+{
+	cleanup_free char *host = xasprintf("/%s", rel);
+	struct stat st;
+	if (lstat(host, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		if (n < 0)
+			return rci_make_error(err, errno, "readlink `%s`", host);
+		target[n] = '\0';
+		cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
+		if (symlink(target, p) < 0)
+			return rci_make_error(err, errno, "symlink `%s`", p);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	return bind_ro(rootfs, mounts, host, host, err);
+}
+
+int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
+			char **cni_path, rci_error_t *err)
+{
+	static const char *const dirs[] = {"proc", "sys", "dev", "run", "tmp", "var/lib/cni",
+					   "root", "usr/local/bin", "etc/cni/net.d"};
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(dirs); i++)
+		if (mkdirs(rootfs, dirs[i], err) < 0)
+			return -1;
+	cleanup_free char *varrun = xasprintf("%s/var/run", rootfs);
+	if (symlink("../run", varrun) < 0)
+		return rci_make_error(err, errno, "symlink `%s`", varrun);
+
+	/* Host /proc, not a new one: the host PID namespace makes its /proc the right one. */
+	lr_rootfs_add_mount(mounts, "/proc", "bind", "/proc", "rbind,nosuid,noexec,nodev");
+	lr_rootfs_add_mount(mounts, "/dev", "tmpfs", "tmpfs",
+			    "nosuid,strictatime,mode=755,size=65536k");
+	lr_rootfs_add_mount(mounts, "/dev/pts", "devpts", "devpts",
+			    "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620");
+	lr_rootfs_add_mount(mounts, "/dev/shm", "tmpfs", "shm",
+			    "nosuid,noexec,nodev,mode=1777,size=65536k");
+	lr_rootfs_add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
+	lr_rootfs_add_mount(mounts, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
+
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(top_dirs); i++)
+		if (mirror(rootfs, mounts, top_dirs[i], err) < 0)
+			return -1;
+	cleanup_dir DIR *usr = opendir("/usr");
+	if (!usr)
+		return rci_make_error(err, errno, "open `/usr`");
+	struct dirent *de;
+	while ((de = readdir(usr))) {
+		/* /usr/local is ours: it carries the helper, the init and the plugins. */
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "local"))
+			continue;
+		cleanup_free char *rel = xasprintf("usr/%s", de->d_name);
+		if (mirror(rootfs, mounts, rel, err) < 0)
+			return -1;
+	}
+	if (bind_ro(rootfs, mounts, LR_IN_HELPER, o->helper, err) < 0 ||
+	    bind_ro(rootfs, mounts, LR_IN_INIT, o->init, err) < 0)
+		return -1;
+
+	cleanup_strv char **path = NULL;
+	for (size_t i = 0; o->plugin_dirs && o->plugin_dirs[i]; i++) {
+		struct stat st;
+		if (stat(o->plugin_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		cleanup_free char *dest = i == 0 ? xstrdup(LR_IN_PLUGIN_BASE)
+						 : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
+		if (bind_ro(rootfs, mounts, dest, o->plugin_dirs[i], err) < 0)
+			return -1;
+		rci_strv_push(&path, dest);
+	}
+
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(etc_entries); i++) {
+		cleanup_free char *host = xasprintf("/etc/%s", etc_entries[i]);
+		struct stat st;
+		if (stat(host, &st) < 0)
+			continue;
+		if (bind_ro(rootfs, mounts, host, host, err) < 0)
+			return -1;
+	}
+	if (bind_ro(rootfs, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+		return -1;
+
+	lr_rootfs_add_mount(mounts, "/run", "tmpfs", "tmpfs", "nosuid,nodev,mode=755");
+	lr_rootfs_add_mount(mounts, "/var/lib/cni", "tmpfs", "tmpfs", "nosuid,nodev,mode=700");
+	lr_rootfs_add_mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
+
+	/* Join by hand: no strv_join in the library. */
+	size_t len = 1;
+	for (size_t i = 0; path && path[i]; i++)
+		len += strlen(path[i]) + 1;
+	char *joined = xmalloc0(len);
+	for (size_t i = 0; path && path[i]; i++) {
+		if (i)
+			strcat(joined, ":");
+		strcat(joined, path[i]);
+	}
+	*cni_path = joined;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef LR_ROOTFS_H
+#define LR_ROOTFS_H
+
+#include <json-c/json.h>
+
+#include "error.h"
+
+/*
+ * DOC: the imageless infra rootfs. Nothing is built or pulled: the bundle's rootfs is an empty
+ * skeleton of mount points owned by the user, and config.json bind-mounts read-only into it
+ * the host's system directories (/usr's subdirectories, /bin-like dirs or their symlinks, the
+ * few /etc files the plugins and iptables need), the helper and the init at /usr/local/bin,
+ * the CNI plugin dirs at /usr/local/lib/cni and the CNI config dir at /etc/cni/net.d. The root
+ * itself is read-only; /run, /var/lib/cni and /tmp are tmpfs (a restart leaves no stale IP
+ * reservations). --image (an OCI layout) will provide the same paths from an image instead:
+ * callers only see the mounts and the in-container CNI_PATH.
+ */
+struct lr_rootfs_opts {
+	const char *helper;         /* host path of rootless-cni-infra */
+	const char *init;           /* host path of rootless-cni-infra-init */
+	const char *cni_config_dir; /* host dir mounted at /etc/cni/net.d */
+	char *const *plugin_dirs;   /* host plugin dirs */
+};
+
+/*
+ * Creates the skeleton in the directory @rootfs, appends the OCI mounts to @mounts and returns
+ * the in-container CNI_PATH in *cni_path. -1 with *err.
+ */
+int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
+			char **cni_path, rci_error_t *err);
+
+/* Appends {destination, type, source, options} to @mounts; @opts is a comma-separated list. */
+void lr_rootfs_add_mount(json_object *mounts, const char *dest, const char *type,
+			 const char *source, const char *opts);
+
+#endif

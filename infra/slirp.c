@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "slirp.h"
+#include "fs.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+static char *log_tail(const char *path)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	rci_error_t tmp = NULL;
+	if (fd < 0 || rci_read_all_fd(fd, 1 << 20, &text, NULL, &tmp) < 0) {
+		rci_error_release(&tmp);
+		return xstrdup("");
+	}
+	size_t l = strlen(text);
+	while (l && text[l - 1] == '\n')
+		text[--l] = '\0';
+	if (l > 2000) {
+		char *t = xstrdup(text + l - 2000);
+		free(text);
+		return t;
+	}
+	return text;
+}
+
+pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
+{
+	struct sockaddr_un sa;
+	if (strlen(o->api_socket) >= sizeof(sa.sun_path))
+		return rci_make_error(err, ENAMETOOLONG, "API socket path `%s` (use a shorter --root)",
+				      o->api_socket);
+	unlink(o->api_socket);
+	cleanup_close int logfd =
+		open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (logfd < 0)
+		return rci_make_error(err, errno, "open `%s`", o->log_path);
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return rci_make_error(err, errno, "pipe");
+	cleanup_close int ready_r = ready[0];
+	cleanup_close int ready_w = ready[1];
+
+	char target[32], sock[4200];
+	snprintf(target, sizeof(target), "%d", (int)o->target);
+	snprintf(sock, sizeof(sock), "--api-socket=%s", o->api_socket);
+	char *argv[] = {(char *)o->path, "--configure", "--mtu=65520", "--exit-fd=3",
+			"--ready-fd=4", sock, target, "tap0", NULL};
+	int extra[2] = {o->exit_fd, ready_w};
+	struct lr_proc p;
+	lr_proc_init(&p);
+	p.path = o->path;
+	p.argv = argv;
+	p.stdio[1] = p.stdio[2] = logfd;
+	p.extra_fds = extra;
+	p.n_extra = 2;
+	p.new_session = true;
+	rci_debug("starting %s --configure --mtu=65520 %s %s tap0", o->path, sock, target);
+	pid_t pid = lr_proc_spawn(&p, err);
+	if (pid < 0)
+		return -1;
+	close(ready_w);
+	ready_w = -1;
+
+	/* buildah polls the ready pipe with a deadline and checks the process in between. */
+	long long deadline = rci_now_ms() + o->timeout_ms;
+	for (;;) {
+		struct pollfd pfd = {.fd = ready_r, .events = POLLIN};
+		int r = poll(&pfd, 1, 100);
+		if (r > 0) {
+			char c;
+			ssize_t n = read(ready_r, &c, 1);
+			if (n == 1 && c == '1')
+				return pid;
+			/* EOF without "1": it closed the pipe while dying. */
+			int status = 0;
+			if (lr_proc_wait(pid, 1000, &status, err) != 0) {
+				lr_proc_kill_reap(pid);
+				status = 128 + 9;
+			}
+			cleanup_free char *how = lr_proc_describe(status);
+			cleanup_free char *tail = log_tail(o->log_path);
+			return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
+					      *tail ? ": " : "", tail);
+		}
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			cleanup_free char *how = lr_proc_describe(
+				WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+			cleanup_free char *tail = log_tail(o->log_path);
+			return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
+					      *tail ? ": " : "", tail);
+		}
+		if (rci_now_ms() >= deadline) {
+			lr_proc_kill_reap(pid);
+			cleanup_free char *tail = log_tail(o->log_path);
+			return rci_make_error(err, ETIMEDOUT, "slirp4netns not ready after %ld ms%s%s",
+					      o->timeout_ms, *tail ? ": " : "", tail);
+		}
+	}
+}
+
+static json_object *api_call(const char *path, json_object *req, rci_error_t *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		rci_make_error(err, ENAMETOOLONG, "API socket `%s`", path);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rci_make_error(err, errno, "connect to slirp4netns API socket `%s`", path);
+		return NULL;
+	}
+	const char *text = rci_json_str(req);
+	if (rci_write_all(fd, text, strlen(text)) < 0) {
+		rci_make_error(err, errno, "write to `%s`", path);
+		return NULL;
+	}
+	/* slirp4netns answers once the request is complete, signalled by our shutdown. */
+	shutdown(fd, SHUT_WR);
+	cleanup_free char *reply = NULL;
+	size_t len = 0;
+	if (rci_read_all_fd(fd, 1 << 20, &reply, &len, err) < 0)
+		return NULL;
+	json_object *obj = rci_json_parse(reply, len, "slirp4netns API reply", err);
+	if (!obj)
+		return NULL;
+	json_object *e = rci_json_get_type(obj, "error", json_type_object);
+	if (e) {
+		const char *desc = rci_json_get_string(e, "desc");
+		rci_make_error(err, 0, "slirp4netns API: %s", desc ? desc : rci_json_str(e));
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int lr_slirp_hostfwd_add(const char *api_socket, const char *proto, int host_port, int guest_port,
+			 int *id, rci_error_t *err)
+{
+	cleanup_json json_object *req = json_object_new_object();
+	json_object *args = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string("add_hostfwd"));
+	json_object_object_add(args, "proto", json_object_new_string(proto));
+	json_object_object_add(args, "host_addr", json_object_new_string("0.0.0.0"));
+	json_object_object_add(args, "host_port", json_object_new_int(host_port));
+	json_object_object_add(args, "guest_port", json_object_new_int(guest_port));
+	json_object_object_add(req, "arguments", args);
+	cleanup_json json_object *reply = api_call(api_socket, req, err);
+	if (!reply)
+		return rci_error_wrap(err, "publish port %d/%s", host_port, proto);
+	json_object *ret = rci_json_get_type(reply, "return", json_type_object);
+	json_object *jid = NULL;
+	if (!ret || !json_object_object_get_ex(ret, "id", &jid) ||
+	    !json_object_is_type(jid, json_type_int))
+		return rci_make_error(err, 0, "slirp4netns API: no rule id in reply `%s`",
+				      rci_json_str(reply));
+	*id = json_object_get_int(jid);
+	return 0;
+}
+
+int lr_slirp_hostfwd_remove(const char *api_socket, int id, rci_error_t *err)
+{
+	cleanup_json json_object *req = json_object_new_object();
+	json_object *args = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string("remove_hostfwd"));
+	json_object_object_add(args, "id", json_object_new_int(id));
+	json_object_object_add(req, "arguments", args);
+	cleanup_json json_object *reply = api_call(api_socket, req, err);
+	return reply ? 0 : -1;
+}

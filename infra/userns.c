@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "userns.h"
+#include "fs.h"
+#include "log.h"
+#include "proc.h"
+#include "spawn.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+char *lr_find_program(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	const char *env = getenv("PATH");
+	cleanup_free char *path =
+		xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
+	cleanup_strv char **dirs = rci_strv_split(path, ':');
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		char *p = xasprintf("%s/%s", dirs[i], name);
+		struct stat st;
+		if (dirs[i][0] == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsigned long *start,
+		    unsigned long *count)
+{
+	cleanup_file FILE *f = fopen(file, "re");
+	if (!f)
+		return errno == ENOENT ? 1 : -1;
+	char idstr[32];
+	snprintf(idstr, sizeof(idstr), "%lu", id);
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL;
+		char *who = strtok_r(line, ":\n", &save);
+		char *s = strtok_r(NULL, ":\n", &save);
+		char *c = strtok_r(NULL, ":\n", &save);
+		if (!who || !s || !c || who[0] == '#')
+			continue;
+		if (strcmp(who, idstr) != 0 && (!user || strcmp(who, user) != 0))
+			continue;
+		char *end1, *end2;
+		unsigned long vs = strtoul(s, &end1, 10), vc = strtoul(c, &end2, 10);
+		if (*end1 || *end2 || vc == 0)
+			continue;
+		*start = vs;
+		*count = vc;
+		return 0;
+	}
+	return 1;
+}
+
+bool lr_userns_in_child_ns(void)
+{
+	/* The initial user namespace maps the full 32-bit range onto itself. */
+	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a, b, c;
+	if (!f || fscanf(f, "%lu %lu %lu", &a, &b, &c) != 3)
+		return false;
+	return !(a == 0 && b == 0 && c == 4294967295UL);
+}
+
+void lr_userns_plan_free(struct lr_userns_plan *p)
+{
+	free(p->newuidmap);
+	free(p->newgidmap);
+	free(p->reason);
+	memset(p, 0, sizeof(*p));
+}
+
+int lr_userns_plan(struct lr_userns_plan *p, rci_error_t *err)
+{
+	(void)err;
+	memset(p, 0, sizeof(*p));
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	/* Root anywhere (an engine's namespace, or the host's) needs no namespace of its own. */
+	if (uid == 0) {
+		p->shared = true;
+		return 0;
+	}
+	struct passwd *pw = getpwuid(uid);
+	const char *name = pw ? pw->pw_name : NULL;
+	unsigned long us = 0, uc = 0, gs = 0, gc = 0;
+	int ru = lr_subid_lookup("/etc/subuid", name, uid, &us, &uc);
+	int rg = lr_subid_lookup("/etc/subgid", name, gid, &gs, &gc);
+	p->newuidmap = lr_find_program("newuidmap");
+	p->newgidmap = lr_find_program("newgidmap");
+	p->uid[0] = (struct lr_idmap){0, uid, 1};
+	p->gid[0] = (struct lr_idmap){0, gid, 1};
+	p->n_uid = p->n_gid = 1;
+	if (ru != 0 || rg != 0)
+		p->reason = xasprintf("no subordinate %s range for `%s` in /etc/sub%s",
+				      ru != 0 ? "UID" : "GID", name ? name : "?",
+				      ru != 0 ? "uid" : "gid");
+	else if (!p->newuidmap || !p->newgidmap)
+		p->reason = xasprintf("`%s` not found", !p->newuidmap ? "newuidmap" : "newgidmap");
+	if (p->reason) {
+		p->single = true;
+		return 0;
+	}
+	p->uid[1] = (struct lr_idmap){1, us, uc};
+	p->gid[1] = (struct lr_idmap){1, gs, gc};
+	p->n_uid = p->n_gid = 2;
+	return 0;
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, rci_error_t *err)
+{
+	cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || rci_write_all(fd, text, strlen(text)) < 0)
+		return rci_make_error(err, errno, "write `%s`", path);
+	return 0;
+}
+
+static int run_idmap_helper(const char *prog, pid_t pid, const struct lr_idmap *m, size_t n,
+			    rci_error_t *err)
+{
+	cleanup_strv char **argv = NULL;
+	rci_strv_push(&argv, prog);
+	cleanup_free char *ps = xasprintf("%d", (int)pid);
+	rci_strv_push(&argv, ps);
+	for (size_t i = 0; i < n; i++) {
+		char buf[3][32];
+		snprintf(buf[0], sizeof(buf[0]), "%lu", m[i].container_id);
+		snprintf(buf[1], sizeof(buf[1]), "%lu", m[i].host_id);
+		snprintf(buf[2], sizeof(buf[2]), "%lu", m[i].size);
+		for (int k = 0; k < 3; k++)
+			rci_strv_push(&argv, buf[k]);
+	}
+	extern char **environ;
+	struct rci_spawn sp;
+	struct rci_spawn_result res;
+	rci_spawn_init(&sp);
+	sp.path = prog;
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.timeout_ms = 10000;
+	sp.max_output = 65536;
+	if (rci_spawn_run(&sp, &res, err) < 0)
+		return -1;
+	int ret = 0;
+	if (res.exit_code != 0 || res.term_signal) {
+		cleanup_free char *how = rci_spawn_describe_status(&res, sp.timeout_ms);
+		char *msg = res.err;
+		msg[strcspn(msg, "\n")] = '\0';
+		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how,
+				     *msg ? msg : "(no message)");
+	}
+	rci_spawn_result_free(&res);
+	return ret;
+}
+
+int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err)
+{
+	int ready[2], hold[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return rci_make_error(err, errno, "pipe");
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return rci_make_error(err, errno, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The holder: enter a fresh namespace, report, then wait for the parent to let go. */
+		close(ready[0]);
+		close(hold[1]);
+		int e = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+		if (write(ready[1], &e, sizeof(e)) < 0)
+			_exit(1);
+		char c;
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	int fork_errno = errno;
+	close(ready[1]);
+	close(hold[0]);
+	int fd = -1;
+	if (pid < 0) {
+		rci_make_error(err, fork_errno, "fork");
+		goto out;
+	}
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(ready[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(e) || e != 0) {
+		rci_make_error(err, n == (ssize_t)sizeof(e) ? e : EIO,
+			       "create a user namespace (unshare CLONE_NEWUSER)");
+		goto out;
+	}
+	if (p->single) {
+		/* An unprivileged process may map its own IDs, once setgroups is denied. */
+		char buf[64];
+		snprintf(buf, sizeof(buf), "0 %lu 1\n", p->uid[0].host_id);
+		if (write_proc(pid, "uid_map", buf, err) < 0)
+			goto out;
+		if (write_proc(pid, "setgroups", "deny", err) < 0)
+			goto out;
+		snprintf(buf, sizeof(buf), "0 %lu 1\n", p->gid[0].host_id);
+		if (write_proc(pid, "gid_map", buf, err) < 0)
+			goto out;
+	} else {
+		if (run_idmap_helper(p->newuidmap, pid, p->uid, p->n_uid, err) < 0 ||
+		    run_idmap_helper(p->newgidmap, pid, p->gid, p->n_gid, err) < 0)
+			goto out;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		rci_make_error(err, errno, "open `%s`", path);
+out:
+	close(ready[0]);
+	close(hold[1]);
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	return fd;
+}
+
+json_object *lr_userns_mappings(pid_t pid, bool gid, rci_error_t *err)
+{
+	cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, gid ? "gid_map" : "uid_map");
+	cleanup_file FILE *f = fopen(path, "re");
+	if (!f) {
+		rci_make_error(err, errno, "open `%s`", path);
+		return NULL;
+	}
+	json_object *arr = json_object_new_array();
+	unsigned long a, b, c;
+	while (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3) {
+		json_object *m = json_object_new_object();
+		json_object_object_add(m, "containerID", json_object_new_int64((int64_t)a));
+		json_object_object_add(m, "hostID", json_object_new_int64((int64_t)b));
+		json_object_object_add(m, "size", json_object_new_int64((int64_t)c));
+		json_object_array_add(arr, m);
+	}
+	return arr;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef LR_USERNS_H
+#define LR_USERNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#include "error.h"
+
+/*
+ * DOC: user namespace model (DESIGN.md). A netns belongs to the user namespace that created it,
+ * and joining it needs CAP_SYS_ADMIN there, so the infra and the engine's containers share one
+ * user namespace. A caller that already is root in a non-initial user namespace (an engine in
+ * its rootless namespace) shares its own: the runtime runs right here. A plain user gets a new
+ * one, mapped by newuidmap/newgidmap from /etc/subuid and /etc/subgid; the runtime is started
+ * inside it (setns), so config.json never asks for a user namespace and both cases generate the
+ * same bundle. The infra's processes keep that namespace alive; it is /proc/<infra>/ns/user.
+ */
+
+struct lr_idmap {
+	unsigned long container_id, host_id, size;
+};
+
+struct lr_userns_plan {
+	bool shared;           /* run in the caller's own user namespace */
+	bool single;           /* no subordinate range: only the caller's own ID is mapped */
+	struct lr_idmap uid[2], gid[2];
+	size_t n_uid, n_gid;
+	char *newuidmap, *newgidmap; /* found helpers, NULL when missing */
+	char *reason;          /* why single (for warnings and doctor) */
+};
+
+/* Decides the model for the calling user. Never fails on missing ranges: plans single. */
+int lr_userns_plan(struct lr_userns_plan *p, rci_error_t *err);
+void lr_userns_plan_free(struct lr_userns_plan *p);
+
+/*
+ * Creates the user namespace of @p (not shared) and returns an O_CLOEXEC fd to it: the fd keeps
+ * it alive until a process lives in it. -1 with *err, the helper's own message included.
+ */
+int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err);
+
+/* True when the calling process is root of a non-initial user namespace. */
+bool lr_userns_in_child_ns(void);
+
+/*
+ * Reads /proc/@pid/uid_map (or gid_map) as OCI LinuxIDMapping objects
+ * ({"containerID","hostID","size"}), the form runc needs to join a user namespace path.
+ */
+json_object *lr_userns_mappings(pid_t pid, bool gid, rci_error_t *err);
+
+/*
+ * Parses /etc/subuid-format @file for @user or @id; returns the first range in *start and *count:
+ * 0 found, 1 no range, -1 unreadable file (errno set).
+ */
+int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsigned long *start,
+		    unsigned long *count);
+
+/* Path of @name in $PATH, /usr/bin or /usr/sbin, or NULL. */
+char *lr_find_program(const char *name);
+
+#endif

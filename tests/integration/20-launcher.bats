@@ -1,0 +1,256 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The launcher end to end (issue 3): a real OCI runtime, slirp4netns, the user's own user
+# namespace, the imageless rootfs, Debian's CNI plugins and the shipped default network. Runs as
+# the unprivileged test user (tests/run-integration.sh); each test has its own short state dir
+# (the slirp4netns API socket path must fit sun_path).
+
+load helpers
+
+L="$BUILD/rootless-cni-launcher"
+
+setup_file() {
+	check_cmds runc slirp4netns newuidmap newgidmap iptables jq curl python3 ping ps
+	check_files "$L" "$BUILD/rootless-cni-infra" "$BUILD/rootless-cni-infra-init" \
+		"$RCI_SRC/image/net.d/default.conflist" /usr/lib/cni/bridge
+	if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
+		prereq_missing "/dev/net/tun is not read-writable"
+	fi
+	return 0
+}
+
+setup() {
+	if [ -n "${PREREQ_MISSING:-}" ]; then
+		missing_prereq "$PREREQ_MISSING"
+	fi
+	STATE=$(mktemp -d /tmp/rci-l.XXXXXX)
+	WORK=$(mktemp -d /tmp/rci-w.XXXXXX)
+	# The shipped default network, whatever the user has in ~/.config/cni/net.d.
+	export RCI_DEFAULT_NET_DIR="$RCI_SRC/image/net.d"
+	export XDG_CONFIG_HOME="$WORK/config"
+	BEFORE=$(live_pids)
+}
+
+teardown() {
+	[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null
+	"$L" --root "$STATE" stop >/dev/null 2>&1 || true
+	[ -d "$WORK/joiner-runc" ] && runc --root "$WORK/joiner-runc" delete -f joiner >/dev/null 2>&1
+	rm -rf "$STATE" "$WORK"
+}
+
+launcher() { "$L" --root "$STATE" "$@"; }
+
+# Live (non-zombie) processes of this user outside this test's session: the test's own
+# processes (bats, its subshells, ps) share its session; the infra's init and slirp4netns are
+# started in sessions of their own.
+live_pids() {
+	local sid
+	sid=$(ps -o sid= -p $$ | tr -d ' ')
+	ps -u "$(id -u)" -o pid=,sid=,stat= | awk -v sid="$sid" '$3 !~ /^Z/ && $2 != sid { print $1 }' |
+		sort -n
+}
+
+# Processes that appeared since setup and are still alive, waiting (bounded) for stragglers.
+# Other suites of the same user may run concurrently, so a process counts as ours when it
+# names this state dir (slirp4netns' socket, the runtime's --root, a launcher) or lives in a
+# root of its own (the infra's init and anything in the infra container).
+new_procs() {
+	local i p extra
+	for i in $(seq 50); do
+		extra=
+		for p in $(comm -13 <(echo "$BEFORE") <(live_pids)); do
+			if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$STATE" ||
+				[ "$(readlink "/proc/$p/root" 2>/dev/null || echo /)" != / ]; then
+				extra+="$(ps -o pid=,args= -p "$p") "
+			fi
+		done
+		[ -z "$extra" ] && return 0
+		sleep 0.1
+	done
+	echo "$extra"
+}
+
+assert_gone() {
+	local extra
+	extra=$(new_procs)
+	[ -z "$extra" ] || {
+		echo "processes left: $extra" >&2
+		return 1
+	}
+	# Nothing but the lock file: no bundle, socket, record or runtime state.
+	run ls -A "$STATE"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -v -e '^lock$' || true)" = "" ] || {
+		echo "state dir holds: $output" >&2
+		return 1
+	}
+	run launcher status
+	[ "$(echo "$output" | jq .running)" = false ]
+}
+
+# slirp4netns processes serving this state dir (a zombie has no command line to match).
+slirps() { pgrep -c -u "$(id -u)" -f -- "--api-socket=$STATE/" || true; }
+
+ip_of() { jq -r '.result.ips[0].address' "$1" | cut -d/ -f1; }
+
+@test "launcher: the demo scenario" {
+	run launcher start
+	[ "$status" -eq 0 ]
+	run launcher status
+	[ "$(echo "$output" | jq -r .runtime)" = runc ]
+	launcher alloc a default >"$WORK/a.json"
+	launcher alloc b default >"$WORK/b.json"
+	a=$(ip_of "$WORK/a.json")
+	b=$(ip_of "$WORK/b.json")
+	[[ "$a" == 10.88.* ]] && [[ "$b" == 10.88.* ]] && [ "$a" != "$b" ]
+	run launcher enter a -- ping -c 1 -W 5 "$b"
+	[ "$status" -eq 0 ]
+	mkdir -p "$WORK/www" && echo "host page" >"$WORK/www/index.html"
+	python3 -m http.server 18090 --bind 127.0.0.1 --directory "$WORK/www" >/dev/null 2>&1 &
+	SERVER=$!
+	for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18090/ && break; sleep 0.1; done
+	run launcher enter b -- curl -sS -m 10 http://10.0.2.2:18090/index.html
+	[ "$status" -eq 0 ]
+	[ "$output" = "host page" ]
+	kill "$SERVER"; SERVER=
+	launcher dealloc a default
+	run launcher status
+	[ "$(echo "$output" | jq .running)" = true ]
+	launcher dealloc b default
+	assert_gone
+}
+
+@test "launcher: alloc prints netns, userns, OCI mappings and the CNI result" {
+	launcher alloc c1 default pod1 >"$WORK/c1.json"
+	jq -e '.netns and .userns and (.uidMappings | length > 0) and (.gidMappings | length > 0)
+		and .result.cniVersion and (.result.ips | length == 1)
+		and (.uidMappings[0] | has("containerID") and has("hostID") and has("size"))' "$WORK/c1.json"
+	pid=$(launcher status | jq .pid)
+	[ "$(jq -r .userns "$WORK/c1.json")" = "/proc/$pid/ns/user" ]
+	[ "$(jq -r .netns "$WORK/c1.json")" = "/proc/$pid/root/run/rootless-cni-infra/netns/c1" ]
+	# The host (same user, host mount namespace) can open both.
+	[ -r "$(jq -r .netns "$WORK/c1.json")" ]
+	launcher dealloc c1 default
+	assert_gone
+}
+
+@test "launcher: a real runc container joins userns and netns from alloc and reaches another" {
+	launcher alloc srv default >"$WORK/srv.json"
+	launcher alloc cli default >"$WORK/cli.json"
+	srv=$(ip_of "$WORK/srv.json")
+	# A rootfs assembled like the infra's: host /usr read-only, merged-/usr symlinks.
+	b=$WORK/joiner
+	mkdir -p "$b/rootfs"
+	for d in bin sbin lib lib64; do
+		if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$b/rootfs/$d"; fi
+	done
+	jq -n --slurpfile c "$WORK/cli.json" --arg ip "$srv" '{
+	  ociVersion: "1.0.2", root: {path: "rootfs", readonly: true}, hostname: "joiner",
+	  process: {terminal: false, user: {uid: 0, gid: 0}, cwd: "/",
+	    args: ["sh", "-c", "readlink /proc/self/ns/net; ping -c 1 -W 5 \($ip)"],
+	    env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], noNewPrivileges: true,
+	    capabilities: (["CAP_NET_RAW", "CAP_KILL"] as $x |
+	      {bounding: $x, effective: $x, permitted: $x, ambient: $x})},
+	  mounts: [
+	    {destination: "/proc", type: "proc", source: "proc"},
+	    {destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755"]},
+	    {destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"]},
+	    {destination: "/etc", type: "bind", source: "/etc", options: ["rbind", "ro"]}],
+	  linux: {
+	    namespaces: [{type: "pid"}, {type: "ipc"}, {type: "uts"}, {type: "mount"},
+	      {type: "user", path: $c[0].userns}, {type: "network", path: $c[0].netns}],
+	    uidMappings: $c[0].uidMappings, gidMappings: $c[0].gidMappings}}' >"$b/config.json"
+	run runc --root "$WORK/joiner-runc" run --bundle "$b" joiner </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 received"* ]]
+	# It was in the allocated netns, not a new one.
+	[ "$(echo "$output" | head -n 1)" = "$(readlink "$(jq -r .netns "$WORK/cli.json")" 2>/dev/null ||
+		stat -L -c 'net:[%i]' "$(jq -r .netns "$WORK/cli.json")")" ]
+	launcher dealloc srv default
+	launcher dealloc cli default
+	assert_gone
+}
+
+@test "launcher: 8 concurrent allocs on a stopped infra start exactly one" {
+	# Our own pids: `jobs -p` would include bats' timeout watcher.
+	pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		launcher alloc "p$i" default >"$WORK/p$i.json" 2>"$WORK/p$i.err" &
+		pids+=($!)
+	done
+	fails=0
+	for job in "${pids[@]}"; do wait "$job" || fails=$((fails + 1)); done
+	cat "$WORK"/p*.err >&2
+	[ "$fails" -eq 0 ]
+	[ "$(jq -r .userns "$WORK"/p*.json | sort -u | wc -l)" -eq 1 ]
+	[ "$(jq -r '.result.ips[0].address' "$WORK"/p*.json | sort -u | wc -l)" -eq 8 ]
+	[ "$(slirps)" -eq 1 ]
+	for i in 1 2 3 4 5 6 7 8; do launcher dealloc "p$i" default; done
+	assert_gone
+}
+
+@test "launcher: stop removes everything, with attachments left" {
+	launcher alloc s1 default >/dev/null
+	launcher stop
+	assert_gone
+	# A second stop is a no-op.
+	launcher stop
+}
+
+@test "launcher: the next alloc recovers from a SIGKILLed infra" {
+	launcher alloc old default >/dev/null
+	pid=$(launcher status | jq .pid)
+	kill -KILL "$pid"
+	run launcher alloc new default
+	[ "$status" -eq 0 ]
+	newpid=$(launcher status | jq .pid)
+	[ "$newpid" != "$pid" ]
+	[ "$(slirps)" -eq 1 ]
+	run launcher dealloc old default
+	[ "$status" -eq 0 ]
+	launcher dealloc new default
+	assert_gone
+}
+
+@test "launcher: exec passes stdout, stderr and the exit code through" {
+	launcher start
+	run launcher exec -- is-idle
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"idle":true}' ]
+	run launcher exec -- dealloc 'a/b' default
+	[ "$status" -eq 2 ]
+	RCI_EXEC=runtime run launcher exec -- is-idle
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"idle":true}' ]
+	launcher stop
+	run launcher exec -- is-idle
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the infra is not running"* ]]
+}
+
+@test "launcher: actionable errors" {
+	run launcher alloc x nosuchnet
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"network \`nosuchnet' not found in"* ]] || [[ "$output" == *'network `nosuchnet` not found in'* ]]
+	[[ "$output" == *"$RCI_SRC/image/net.d"* ]]
+	[[ "$output" == *"networks found: default"* ]]
+	run "$L" --root "$STATE" --cni-plugin-dir "$STATE" alloc x default
+	[ "$status" -eq 3 ]
+	[[ "$output" == *'CNI plugin `bridge` not found in `'"$STATE"'`'* ]]
+	run launcher alloc '../x' default
+	[ "$status" -eq 2 ]
+	run launcher alloc only-id
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"usage: rootless-cni-launcher alloc ID NET"* ]]
+	# None of these started an infra.
+	assert_gone
+}
+
+@test "launcher: doctor passes here" {
+	run launcher doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"runc"*"runs a rootless container here"* ]]
+}
