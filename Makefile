@@ -138,7 +138,7 @@ check-integration: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-integration.sh
 
 # `make check` is what CI and the README run: unit + integration, then the same under ASan/UBSan.
-check: check-unit check-integration
+check: lint check-unit check-integration
 	$(MAKE) check-asan
 
 check-asan:

@@ -12,8 +12,8 @@
  *   CAP_NET_RAW    iptables (legacy backend) and raw sockets used by ARP/ND helpers
  *   CAP_SYS_ADMIN  setns() into the container's network namespace (owned by our userns)
  *   CAP_DAC_OVERRIDE  tuning creates /run/cni with mode 0600 and then a directory inside it
- *                  (static MAC/sysctl state): without it, "mkdir /run/cni/tuning: permission denied"
- * Measured with Debian's bridge, host-local, portmap, firewall, tuning, loopback.
+ *                  (static MAC/sysctl state): without it, "mkdir /run/cni/tuning: permission
+ * denied" Measured with Debian's bridge, host-local, portmap, firewall, tuning, loopback.
  */
 extern const cap_value_t rci_plugin_caps[];
 extern const size_t rci_plugin_caps_count;

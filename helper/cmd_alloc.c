@@ -35,8 +35,8 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 
 	int prev = rci_container_rec_find(rec, net);
 	if (prev >= 0 && strcmp(rec->att[prev].phase, RCI_PHASE_READY) != 0) {
-		/* We hold the ID's lock, so whoever left this half-done attachment is dead (flocks die
-		 * with their holder): roll its attempt back, then allocate afresh. */
+		/* We hold the ID's lock, so whoever left this half-done attachment is dead (flocks
+		 * die with their holder): roll its attempt back, then allocate afresh. */
 		rci_warning("rolling back an interrupted operation on `%s` network `%s`", id, net);
 		if (rci_release_attachment(ctx, rec, (size_t)prev, err) < 0)
 			goto out;
@@ -59,7 +59,8 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		goto out;
 
 	if (rec->n == 1) {
-		/* A new ID changes the set of attachments: hold the global lock while it appears. */
+		/* A new ID changes the set of attachments: hold the global lock while it appears.
+		 */
 		int g = rci_lock_at(ctx->st.dirfd, "lock", LOCK_EX, err);
 		if (g < 0)
 			goto out;
@@ -83,17 +84,18 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	rci_testpoint("alloc:netns");
 
 	struct cni_attachment att = {
-		.container_id = id,
-		.netns = netns,
-		.ifname = ifname,
-		.args = &args,
-		.capability_args = capargs,
+	    .container_id = id,
+	    .netns = netns,
+	    .ifname = ifname,
+	    .args = &args,
+	    .capability_args = capargs,
 	};
 	if (cni_add_network_list_ex(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
 		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
 		if (!rolled_back) {
-			/* Keep the "adding" record and the netns: the next alloc of this attachment, or
-			 * gc, retries the DEL instead of leaking what the plugins set up. */
+			/* Keep the "adding" record and the netns: the next alloc of this
+			 * attachment, or gc, retries the DEL instead of leaking what the plugins
+			 * set up. */
 			rci_error_wrap(err, "rollback incomplete, left for `gc`");
 			rci_container_rec_free(rec);
 			cni_args_clear(&args);
@@ -140,7 +142,8 @@ out:
 	return ret;
 }
 
-/* The launcher passes -p mappings as the portMappings capability: RCI_PORT_MAPPINGS, a JSON array. */
+/* The launcher passes -p mappings as the portMappings capability: RCI_PORT_MAPPINGS, a JSON array.
+ */
 static int port_mappings(json_object **capargs, rci_error_t *err)
 {
 	const char *pm = getenv("RCI_PORT_MAPPINGS");
@@ -152,8 +155,9 @@ static int port_mappings(json_object **capargs, rci_error_t *err)
 		if (arr)
 			json_object_put(arr);
 		rci_error_release(err);
-		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "RCI_PORT_MAPPINGS must be a JSON array of port mappings");
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "RCI_PORT_MAPPINGS must be a JSON array of port mappings");
 	}
 	*capargs = json_object_new_object();
 	json_object_object_add(*capargs, "portMappings", arr);

@@ -37,10 +37,10 @@ int cmd_check(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (r == 0) {
 		cleanup_free char *netns = rci_ctx_netns_path(ctx, argv[0]);
 		struct cni_attachment att = {
-			.container_id = argv[0],
-			.netns = netns,
-			.ifname = rec->att[idx].ifname,
-			.args = &args,
+		    .container_id = argv[0],
+		    .netns = netns,
+		    .ifname = rec->att[idx].ifname,
+		    .args = &args,
 		};
 		r = cni_check_network_list(&ctx->rt, conf, &att, err);
 		if (r < 0)

@@ -76,13 +76,14 @@ static int release_cached_orphans(struct rci_ctx *ctx, char **live, json_object 
 		if (!has_record && !is_live(live, e->container_id) &&
 		    rci_validate_id(e->container_id, NULL) == 0) {
 			struct cni_attachment att = {
-				.container_id = e->container_id,
-				.netns = e->netns && rci_netns_is_pinned(e->netns) ? e->netns : "",
-				.ifname = e->ifname,
-				.args = &e->args,
+			    .container_id = e->container_id,
+			    .netns = e->netns && rci_netns_is_pinned(e->netns) ? e->netns : "",
+			    .ifname = e->ifname,
+			    .args = &e->args,
 			};
 			if (cni_del_network_list(&ctx->rt, e->network, NULL, &att, &tmp) == 0) {
-				cleanup_free char *what = xasprintf("%s/%s", e->container_id, e->network);
+				cleanup_free char *what =
+				    xasprintf("%s/%s", e->container_id, e->network);
 				json_object_array_add(released, json_object_new_string(what));
 			} else if (ret == 0) {
 				*err = tmp;

@@ -43,7 +43,8 @@ static json_object *ips_of(struct rci_ctx *ctx, const char *id, const struct rci
 	if (cni_get_cached_result(&ctx->rt, a->network, &att, &result, &tmp) == 0) {
 		json_object *arr = rci_json_get_type(result, "ips", json_type_array);
 		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-			const char *addr = rci_json_get_string(json_object_array_get_idx(arr, i), "address");
+			const char *addr =
+			    rci_json_get_string(json_object_array_get_idx(arr, i), "address");
 			if (addr)
 				json_object_array_add(ips, json_object_new_string(addr));
 		}

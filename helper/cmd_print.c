@@ -24,8 +24,8 @@ static int load_ready(struct rci_ctx *ctx, const char *id, const char *net,
 	if (!ready) {
 		if (net)
 			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-						   "container `%s` is not attached to network `%s`", id,
-						   net);
+						   "container `%s` is not attached to network `%s`",
+						   id, net);
 		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
 					   "container `%s` has no network namespace", id);
 	}
@@ -42,7 +42,8 @@ int cmd_print_cni_result(struct rci_ctx *ctx, int argc, char **argv, rci_error_t
 	int idx;
 	int r = load_ready(ctx, argv[0], argv[1], &rec, &idx, err);
 	if (r == 0) {
-		struct cni_attachment att = {.container_id = argv[0], .ifname = rec->att[idx].ifname};
+		struct cni_attachment att = {.container_id = argv[0],
+					     .ifname = rec->att[idx].ifname};
 		json_object *result = NULL;
 		r = cni_get_cached_result(&ctx->rt, argv[1], &att, &result, err);
 		if (r == -2)

@@ -37,7 +37,8 @@ int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
 		double secs = strtod(t, &end);
 		if (*end || secs <= 0 || secs > 86400)
 			return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-						   "invalid RCI_PLUGIN_TIMEOUT `%s`: seconds, > 0", t);
+						   "invalid RCI_PLUGIN_TIMEOUT `%s`: seconds, > 0",
+						   t);
 		ctx->rt.timeout_ms = (long)(secs * 1000);
 	}
 	if (!ctx->rt.timeout_ms)
@@ -118,13 +119,11 @@ void rci_ctx_host_paths(struct rci_ctx *ctx, const char *id, char **netns, char 
 	}
 }
 
-int rci_attachment_args(const struct rci_attachment_rec *a, struct cni_args *args,
-			rci_error_t *err)
+int rci_attachment_args(const struct rci_attachment_rec *a, struct cni_args *args, rci_error_t *err)
 {
 	if (cni_args_add(args, "IgnoreUnknown", "1", err) < 0)
 		return -1;
-	if (a->pod_name && *a->pod_name &&
-	    cni_args_add(args, "K8S_POD_NAME", a->pod_name, err) < 0)
+	if (a->pod_name && *a->pod_name && cni_args_add(args, "K8S_POD_NAME", a->pod_name, err) < 0)
 		return -1;
 	if (a->ip && *a->ip && cni_args_add(args, "IP", a->ip, err) < 0)
 		return -1;
@@ -170,10 +169,10 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 	if (cni_conf_find(ctx->config_dir, a->network, &conf, &cerr) < 0)
 		rci_error_release(&cerr);
 	struct cni_attachment att = {
-		.container_id = rec->id,
-		.netns = rci_netns_is_pinned(netns) ? netns : "",
-		.ifname = a->ifname,
-		.args = &args,
+	    .container_id = rec->id,
+	    .netns = rci_netns_is_pinned(netns) ? netns : "",
+	    .ifname = a->ifname,
+	    .args = &args,
 	};
 	int r = cni_del_network_list(&ctx->rt, a->network, conf, &att, err);
 	cni_conf_free(conf);

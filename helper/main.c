@@ -16,16 +16,16 @@ static const struct {
 	const char *name;
 	rci_command_fn fn;
 } commands[] = {
-	{"alloc", cmd_alloc},
-	{"dealloc", cmd_dealloc},
-	{"print-cni-result", cmd_print_cni_result},
-	{"print-netns-path", cmd_print_netns_path},
-	{"is-idle", cmd_is_idle},
-	{"list", cmd_list},
-	{"check", cmd_check},
-	{"gc", cmd_gc},
-	{"help", cmd_help},
-	{"version", cmd_version},
+    {"alloc", cmd_alloc},
+    {"dealloc", cmd_dealloc},
+    {"print-cni-result", cmd_print_cni_result},
+    {"print-netns-path", cmd_print_netns_path},
+    {"is-idle", cmd_is_idle},
+    {"list", cmd_list},
+    {"check", cmd_check},
+    {"gc", cmd_gc},
+    {"help", cmd_help},
+    {"version", cmd_version},
 };
 
 int rci_check_argc(const char *name, const char *usage, int argc, int min, int max,
@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 			if ((unsigned char)*p < 0x20)
 				*p = '?';
 		rci_make_error_kind(&err, RCI_ERR_USAGE, 0,
-				    "unknown subcommand `%s` (see `rootless-cni-infra help`)", shown);
+				    "unknown subcommand `%s` (see `rootless-cni-infra help`)",
+				    shown);
 		return fail(err);
 	}
 	int ret = 0;

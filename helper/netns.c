@@ -29,7 +29,8 @@ static int loopback_up(void)
 
 int rci_netns_create(const char *path, rci_error_t *err)
 {
-	cleanup_close int target = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int target =
+	    open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (target < 0)
 		return rci_make_error(err, errno, "create netns file `%s`", path);
 	cleanup_close int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -138,7 +138,8 @@ int rci_state_load(struct rci_state *st, const char *id, struct rci_container_re
 		json_object *a = json_object_array_get_idx(atts, i);
 		if (!rci_json_get_string(a, "network") || !rci_json_get_string(a, "ifname")) {
 			rci_container_rec_free(rec);
-			return rci_make_error(err, 0, "state `%s`: attachment %zu is malformed", name, i);
+			return rci_make_error(err, 0, "state `%s`: attachment %zu is malformed",
+					      name, i);
 		}
 		struct rci_attachment_rec *ar = rci_container_rec_add(rec);
 		ar->network = dup_field(a, "network");
@@ -165,10 +166,12 @@ int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rc
 		json_object *e = json_object_new_object();
 		json_object_object_add(e, "network", json_object_new_string(a->network));
 		json_object_object_add(e, "ifname", json_object_new_string(a->ifname));
-		json_object_object_add(e, "podName", json_object_new_string(a->pod_name ? a->pod_name : ""));
+		json_object_object_add(e, "podName",
+				       json_object_new_string(a->pod_name ? a->pod_name : ""));
 		json_object_object_add(e, "ip", json_object_new_string(a->ip ? a->ip : ""));
 		json_object_object_add(e, "mac", json_object_new_string(a->mac ? a->mac : ""));
-		json_object_object_add(e, "phase", json_object_new_string(a->phase ? a->phase : ""));
+		json_object_object_add(e, "phase",
+				       json_object_new_string(a->phase ? a->phase : ""));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "attachments", arr);

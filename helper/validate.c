@@ -21,24 +21,25 @@ char *rci_printable(const char *s, size_t max)
 int rci_validate_name(const char *what, const char *s, size_t max, rci_error_t *err)
 {
 	if (!s || !*s)
-		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "invalid %s: must not be empty", what);
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "invalid %s: must not be empty",
+					   what);
 	size_t n = strlen(s);
 	cleanup_free char *shown = rci_printable(s, 40);
 	if (n > max)
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "invalid %s `%s`: longer than %zu characters", what, shown,
-					   max);
+					   "invalid %s `%s`: longer than %zu characters", what,
+					   shown, max);
 	if (!isalnum((unsigned char)s[0]))
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "invalid %s `%s`: must start with a letter or digit", what,
-					   shown);
+					   "invalid %s `%s`: must start with a letter or digit",
+					   what, shown);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
 			return rci_make_error_kind(
-				err, RCI_ERR_USAGE, 0,
-				"invalid %s `%s`: only letters, digits, `_`, `.` and `-` are allowed",
-				what, shown);
+			    err, RCI_ERR_USAGE, 0,
+			    "invalid %s `%s`: only letters, digits, `_`, `.` and `-` are allowed",
+			    what, shown);
 	}
 	return 0;
 }
@@ -59,15 +60,15 @@ int rci_validate_pod_name(const char *s, rci_error_t *err)
 	cleanup_free char *shown = rci_printable(s, 40);
 	if (n > RCI_POD_NAME_MAX)
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "invalid pod name `%s`: longer than %d characters", shown,
-					   RCI_POD_NAME_MAX);
+					   "invalid pod name `%s`: longer than %d characters",
+					   shown, RCI_POD_NAME_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (!isgraph(c) || c == ';' || c == '=')
 			return rci_make_error_kind(
-				err, RCI_ERR_USAGE, 0,
-				"invalid pod name `%s`: no spaces, control characters, `;` or `=`",
-				shown);
+			    err, RCI_ERR_USAGE, 0,
+			    "invalid pod name `%s`: no spaces, control characters, `;` or `=`",
+			    shown);
 	}
 	return 0;
 }

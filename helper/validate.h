@@ -10,7 +10,7 @@
  * Every name that becomes part of a path or of CNI_ARGS is checked here, before anything is
  * created. All failures are RCI_ERR_USAGE (exit 2) with a one-line reason.
  */
-#define RCI_ID_MAX 128     /* container IDs: podman's are 64 hex digits */
+#define RCI_ID_MAX 128	   /* container IDs: podman's are 64 hex digits */
 #define RCI_NETWORK_MAX 64 /* <net>-<id>-<ifname> must fit NAME_MAX in the CNI cache */
 #define RCI_POD_NAME_MAX 253
 

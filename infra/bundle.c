@@ -26,7 +26,8 @@ static json_object *all_caps(void)
 	cap_value_t max = (cap_value_t)cap_max_bits();
 	for (cap_value_t c = 0; c < max; c++) {
 		char *name = cap_to_name(c);
-		/* Unnamed (numeric) capabilities are unknown to runtimes: they would refuse them. */
+		/* Unnamed (numeric) capabilities are unknown to runtimes: they would refuse them.
+		 */
 		if (name && !isdigit((unsigned char)name[0])) {
 			char up[64];
 			size_t i;
@@ -170,8 +171,8 @@ int lr_bundle_commit(const char *tmp, const char *dir, const char *name, json_ob
 	cleanup_close int fd = rci_open_dir(tmp, err);
 	if (fd < 0)
 		return -1;
-	const char *text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY |
-									  JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+	    config, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (rci_write_file_atomic_at(fd, "config.json", text, strlen(text), 0600, err) < 0)
 		return rci_error_wrap(err, "write config.json");
 	cleanup_free char *final = xasprintf("%s/%s", dir, name);
@@ -186,8 +187,9 @@ int lr_bundle_remove(const char *path, rci_error_t *err)
 	cleanup_free char *copy = xstrdup(path);
 	cleanup_free char *copy2 = xstrdup(path);
 	const char *base = basename(copy2);
-	cleanup_free char *hidden = xasprintf("%s/.%s.del-%d-%u", dirname(copy), base[0] == '.' ?
-				base + 1 : base, (int)getpid(), counter++);
+	cleanup_free char *hidden =
+	    xasprintf("%s/.%s.del-%d-%u", dirname(copy), base[0] == '.' ? base + 1 : base,
+		      (int)getpid(), counter++);
 	if (rename(path, hidden) < 0) {
 		if (errno == ENOENT)
 			return 0;

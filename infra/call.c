@@ -136,8 +136,8 @@ int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *c
 	return call_runtime(ctx, inf, args, passthrough, res, err);
 }
 
-json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf,
-			  char *const *args, rci_error_t *err)
+json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+			  rci_error_t *err)
 {
 	struct rci_spawn_result res;
 	if (lr_call_helper(ctx, inf, args, false, &res, err) < 0)
@@ -159,8 +159,8 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf,
 		while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
 			msg[--l] = '\0';
 		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
-		int kind = res.exit_code >= 1 && res.exit_code <= 4 ? res.exit_code
-								    : RCI_ERR_FAILED;
+		int kind =
+		    res.exit_code >= 1 && res.exit_code <= 4 ? res.exit_code : RCI_ERR_FAILED;
 		if (*msg)
 			rci_make_error_kind(err, kind, 0, "%s", msg);
 		else

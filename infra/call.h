@@ -28,7 +28,7 @@ int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *c
  * Captured call whose stdout is JSON: a non-zero exit becomes *err with the helper's message
  * and its exit code as kind (bad input 2, not found 3, conflict 4). Caller owns the result.
  */
-json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf,
-			  char *const *args, rci_error_t *err);
+json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+			  rci_error_t *err);
 
 #endif

@@ -253,8 +253,8 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 			row(r, OK, names[i], NULL, "%s; runs a rootless container here", v);
 			working++;
 		} else {
-			row(r, WARN, names[i], NULL, "%s; cannot run a rootless container here: %s", v,
-			    msg ? msg : "?");
+			row(r, WARN, names[i], NULL, "%s; cannot run a rootless container here: %s",
+			    v, msg ? msg : "?");
 		}
 	}
 	if (!working)
@@ -265,8 +265,8 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 
 static void check_plugins(struct lr_ctx *ctx, struct report *r)
 {
-	static const char *const needed[] = {"bridge", "host-local", "portmap", "firewall",
-					     "tuning", "loopback"};
+	static const char *const needed[] = {"bridge",	 "host-local", "portmap",
+					     "firewall", "tuning",     "loopback"};
 	cleanup_free char *missing = xstrdup("");
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(needed); i++) {
 		bool found = false;

@@ -24,6 +24,6 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 
 /* "usage: ..." error (exit 2) naming the command's synopsis. */
 int lr_usage_error(rci_error_t *err, const char *synopsis, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

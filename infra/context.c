@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 static const char *const default_plugin_dirs[] = {"/usr/lib/cni", "/usr/libexec/cni",
-						    "/opt/cni/bin"};
+						  "/opt/cni/bin"};
 
 void lr_ctx_init(struct lr_ctx *ctx)
 {

@@ -16,15 +16,15 @@
 
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	char *state_dir;       /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
-	char *cni_config_dir;  /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
-	char **cni_searched;   /* config dirs considered, for "network not found" */
-	char **plugin_dirs;    /* --cni-plugin-dir (colon-separated) or the distribution's */
-	char *runtime;         /* --runtime NAME|PATH, NULL: the one that works */
-	char *image;           /* --image OCI layout (not yet supported) */
+	char *state_dir;      /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	char *cni_config_dir; /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
+	char **cni_searched;  /* config dirs considered, for "network not found" */
+	char **plugin_dirs;   /* --cni-plugin-dir (colon-separated) or the distribution's */
+	char *runtime;	      /* --runtime NAME|PATH, NULL: the one that works */
+	char *image;	      /* --image OCI layout (not yet supported) */
 	bool debug;
-	char *self_dir;        /* directory of the launcher binary */
-	char **extra_env;      /* added to the helper's environment for one call */
+	char *self_dir;	  /* directory of the launcher binary */
+	char **extra_env; /* added to the helper's environment for one call */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);

@@ -134,7 +134,8 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->slirp_pid = (pid_t)get_int(o, "slirpPid");
 	inf->slirp_start = (unsigned long long)get_int(o, "slirpStart");
 	json_object *b;
-	inf->own_userns = json_object_object_get_ex(o, "ownUserns", &b) && json_object_get_boolean(b);
+	inf->own_userns =
+	    json_object_object_get_ex(o, "ownUserns", &b) && json_object_get_boolean(b);
 	*out = inf;
 	return 0;
 }
@@ -220,8 +221,8 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 		rci_debug("stopping the infra (pid %d)", (int)inf->pid);
 		char *term[] = {"kill", LR_CONTAINER_ID, "TERM", NULL};
 		rci_error_t tmp = NULL;
-		if (lr_runtime_run(&inf->rt, inf->runtime_root, userns_fd, 20000, term, NULL, &tmp) <
-		    0) {
+		if (lr_runtime_run(&inf->rt, inf->runtime_root, userns_fd, 20000, term, NULL,
+				   &tmp) < 0) {
 			rci_debug("%s; signalling directly", tmp->msg);
 			rci_error_release(&tmp);
 			lr_proc_signal(inf->pid, inf->pid_start, SIGTERM);
@@ -305,7 +306,7 @@ static int build_bundle(struct lr_ctx *ctx, struct start_env *se, struct lr_infr
 	env = lr_infra_env(ctx, inf);
 	inf->pid = saved;
 	struct lr_bundle_opts bo = {
-		.args = args, .env = env, .mounts = mounts, .hostname = "rootless-cni-infra"};
+	    .args = args, .env = env, .mounts = mounts, .hostname = "rootless-cni-infra"};
 	config = lr_bundle_config(&bo);
 	if (lr_bundle_commit(tmp, ctx->state_dir, "bundle", config, err) < 0)
 		goto undo;
@@ -331,7 +332,7 @@ static int read_pid_file(const char *path, pid_t *pid, rci_error_t *err)
 static int wait_init_ready(const struct lr_infra *inf, const char *log, rci_error_t *err)
 {
 	cleanup_free char *p =
-		xasprintf("/proc/%d/root/run/rootless-cni-infra/infra.pid", (int)inf->pid);
+	    xasprintf("/proc/%d/root/run/rootless-cni-infra/infra.pid", (int)inf->pid);
 	long long deadline = rci_now_ms() + READY_TIMEOUT_MS;
 	while (!exists(p)) {
 		if (!lr_proc_alive(inf->pid, inf->pid_start)) {
@@ -378,8 +379,8 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	}
 
 	/* create: the container's init inherits stdio (the log) and fd 3 (the exit pipe). */
-	char *cargs[] = {"create", "--bundle", inf->bundle, "--pid-file", pidfile,
-			 "--preserve-fds", "1", LR_CONTAINER_ID, NULL};
+	char *cargs[] = {"create",	   "--bundle", inf->bundle,	"--pid-file", pidfile,
+			 "--preserve-fds", "1",	       LR_CONTAINER_ID, NULL};
 	cleanup_strv char **argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
 	struct lr_proc p;
 	lr_proc_init(&p);

@@ -29,7 +29,7 @@ struct lr_infra {
 	char *bundle;
 	char *api_socket;
 	char *cni_path; /* CNI_PATH inside the infra */
-	pid_t pid;      /* the init, a host pid (host PID namespace) */
+	pid_t pid;	/* the init, a host pid (host PID namespace) */
 	unsigned long long pid_start;
 	pid_t slirp_pid;
 	unsigned long long slirp_start;

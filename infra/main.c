@@ -15,43 +15,45 @@ static const struct {
 	lr_command_fn fn;
 	bool needs_state; /* doctor runs even when the state dir cannot be made */
 } commands[] = {
-	{"alloc", lr_cmd_alloc, true},	   {"dealloc", lr_cmd_dealloc, true},
-	{"exec", lr_cmd_exec, true},	   {"enter", lr_cmd_enter, true},
-	{"start", lr_cmd_start, true},	   {"stop", lr_cmd_stop, true},
-	{"status", lr_cmd_status, true},   {"reap", lr_cmd_reap, true},
-	{"doctor", lr_cmd_doctor, false},
+    {"alloc", lr_cmd_alloc, true},    {"dealloc", lr_cmd_dealloc, true},
+    {"exec", lr_cmd_exec, true},      {"enter", lr_cmd_enter, true},
+    {"start", lr_cmd_start, true},    {"stop", lr_cmd_stop, true},
+    {"status", lr_cmd_status, true},  {"reap", lr_cmd_reap, true},
+    {"doctor", lr_cmd_doctor, false},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: rootless-cni-launcher [OPTION]... COMMAND [ARG]...\n"
-		"Gives rootless containers real CNI networks through an infra container.\n"
-		"\n"
-		"Commands:\n"
-		"  alloc ID NET [POD_NAME [IP [MAC]]] [-p HOSTPORT:CTRPORT[/tcp|udp]]...\n"
-		"                       attach ID to network NET; prints netns, userns, mappings, result\n"
-		"  dealloc ID NET       detach; stops the infra once nothing is attached\n"
-		"  exec -- ARGS...      run the helper rootless-cni-infra ARGS... in the infra\n"
-		"  enter ID -- CMD...   run CMD in the user and network namespaces of ID\n"
-		"  start, stop          start or stop the infra container\n"
-		"  status               print the infra's state as JSON\n"
-		"  reap                 stop the infra when it is idle\n"
-		"  doctor               check every prerequisite and say what to fix\n"
-		"\n"
-		"Options:\n"
-		"  --root DIR              state dir (default $XDG_RUNTIME_DIR/rootless-cni-infra)\n"
-		"  --cni-config-dir DIR    CNI configs (default $XDG_CONFIG_HOME/cni/net.d, else the\n"
-		"                          shipped default network)\n"
-		"  --cni-plugin-dir DIR    CNI plugins, colon-separated (default /usr/lib/cni,\n"
-		"                          /usr/libexec/cni, /opt/cni/bin)\n"
-		"  --runtime NAME|PATH     OCI runtime (default: runc or crun, whichever works)\n"
-		"  --image OCI_LAYOUT      infra image (not supported yet: the infra is imageless)\n"
-		"  --debug                 log what happens on stderr\n"
-		"  -h, --help              show this help;  -v, --version  print the version\n"
-		"\n"
-		"Exit status: 0 ok, 1 failure, 2 bad input, 3 not found, 4 conflict; exec passes the\n"
-		"helper's status through.\n");
+	fprintf(
+	    f,
+	    "Usage: rootless-cni-launcher [OPTION]... COMMAND [ARG]...\n"
+	    "Gives rootless containers real CNI networks through an infra container.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  alloc ID NET [POD_NAME [IP [MAC]]] [-p HOSTPORT:CTRPORT[/tcp|udp]]...\n"
+	    "                       attach ID to network NET; prints netns, userns, mappings, "
+	    "result\n"
+	    "  dealloc ID NET       detach; stops the infra once nothing is attached\n"
+	    "  exec -- ARGS...      run the helper rootless-cni-infra ARGS... in the infra\n"
+	    "  enter ID -- CMD...   run CMD in the user and network namespaces of ID\n"
+	    "  start, stop          start or stop the infra container\n"
+	    "  status               print the infra's state as JSON\n"
+	    "  reap                 stop the infra when it is idle\n"
+	    "  doctor               check every prerequisite and say what to fix\n"
+	    "\n"
+	    "Options:\n"
+	    "  --root DIR              state dir (default $XDG_RUNTIME_DIR/rootless-cni-infra)\n"
+	    "  --cni-config-dir DIR    CNI configs (default $XDG_CONFIG_HOME/cni/net.d, else the\n"
+	    "                          shipped default network)\n"
+	    "  --cni-plugin-dir DIR    CNI plugins, colon-separated (default /usr/lib/cni,\n"
+	    "                          /usr/libexec/cni, /opt/cni/bin)\n"
+	    "  --runtime NAME|PATH     OCI runtime (default: runc or crun, whichever works)\n"
+	    "  --image OCI_LAYOUT      infra image (not supported yet: the infra is imageless)\n"
+	    "  --debug                 log what happens on stderr\n"
+	    "  -h, --help              show this help;  -v, --version  print the version\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 failure, 2 bad input, 3 not found, 4 conflict; exec passes the\n"
+	    "helper's status through.\n");
 }
 
 int lr_usage_error(rci_error_t *err, const char *synopsis, const char *fmt, ...)
@@ -76,15 +78,15 @@ int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_CONF, OPT_PLUGIN, OPT_RUNTIME, OPT_IMAGE, OPT_DEBUG };
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"cni-config-dir", required_argument, NULL, OPT_CONF},
-		{"cni-plugin-dir", required_argument, NULL, OPT_PLUGIN},
-		{"runtime", required_argument, NULL, OPT_RUNTIME},
-		{"image", required_argument, NULL, OPT_IMAGE},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"cni-config-dir", required_argument, NULL, OPT_CONF},
+	    {"cni-plugin-dir", required_argument, NULL, OPT_PLUGIN},
+	    {"runtime", required_argument, NULL, OPT_RUNTIME},
+	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct lr_ctx ctx;
 	rci_error_t err = NULL;

@@ -110,7 +110,7 @@ int lr_netconf_check(struct lr_ctx *ctx, const char *name, rci_error_t *err)
 		}
 		for (size_t k = 0; k < json_object_array_length(plugins); k++) {
 			const char *type =
-				rci_json_get_string(json_object_array_get_idx(plugins, k), "type");
+			    rci_json_get_string(json_object_array_get_idx(plugins, k), "type");
 			if (type && check_plugin(ctx, type, err) < 0)
 				return -1;
 		}

@@ -40,9 +40,9 @@ int lr_port_parse(const char *spec, struct lr_port *p, rci_error_t *err)
 	}
 	if (!colon || colon > end || parse_port(spec, (size_t)(colon - spec), &p->host) < 0 ||
 	    parse_port(colon + 1, (size_t)(end - colon - 1), &p->ctr) < 0)
-		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "bad port mapping `%s` (want HOSTPORT:CTRPORT[/tcp|udp])",
-					   spec);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "bad port mapping `%s` (want HOSTPORT:CTRPORT[/tcp|udp])", spec);
 	return 0;
 }
 
@@ -80,8 +80,8 @@ int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net
 			for (size_t k = 0; k < json_object_array_length(ids); k++) {
 				rci_error_t tmp = NULL;
 				lr_slirp_hostfwd_remove(
-					inf->api_socket,
-					json_object_get_int(json_object_array_get_idx(ids, k)), &tmp);
+				    inf->api_socket,
+				    json_object_get_int(json_object_array_get_idx(ids, k)), &tmp);
 				rci_error_release(&tmp);
 			}
 			return -1;

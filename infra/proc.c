@@ -195,7 +195,8 @@ bool lr_proc_wait_gone(pid_t pid, unsigned long long start, long timeout_ms)
 		if (left <= 0)
 			return false;
 		if (pidfd >= 0) {
-			/* A pidfd polls readable when the process exits, even when not our child. */
+			/* A pidfd polls readable when the process exits, even when not our child.
+			 */
 			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 			poll(&pfd, 1, left > 50 ? 50 : (int)left);
 		} else {

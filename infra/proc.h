@@ -14,15 +14,15 @@
  * process group must survive (rci_spawn kills the group on return).
  */
 struct lr_proc {
-	const char *path;       /* executable, no PATH search */
-	char *const *argv;      /* argv[0] included */
-	char *const *envp;      /* NULL: the launcher's environment */
-	int stdio[3];           /* -1: /dev/null */
-	const int *extra_fds;   /* become fds 3, 4, ... in the child, nothing else is inherited */
+	const char *path;     /* executable, no PATH search */
+	char *const *argv;    /* argv[0] included */
+	char *const *envp;    /* NULL: the launcher's environment */
+	int stdio[3];	      /* -1: /dev/null */
+	const int *extra_fds; /* become fds 3, 4, ... in the child, nothing else is inherited */
 	size_t n_extra;
-	int userns_fd;          /* >= 0: setns() into this user namespace before exec */
-	bool new_session;       /* setsid(): no terminal signals reach a daemon */
-	bool die_with_parent;   /* PR_SET_PDEATHSIG(SIGKILL) */
+	int userns_fd;	      /* >= 0: setns() into this user namespace before exec */
+	bool new_session;     /* setsid(): no terminal signals reach a daemon */
+	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL) */
 };
 
 /* Initialises @p: stdio /dev/null, no extra fds, no userns. */

@@ -19,10 +19,10 @@ static const char *const top_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "
  * tables. Not all of /etc: its read-only bind would hide /etc/cni/net.d's mount point.
  */
 static const char *const etc_entries[] = {
-	"passwd",	 "group",     "nsswitch.conf", "hosts",	    "resolv.conf", "host.conf",
-	"protocols",	 "services",  "ethertypes",    "rpc",	    "alternatives", "ld.so.cache",
-	"ld.so.conf",	 "ld.so.conf.d", "localtime",   "iproute2",  "xtables.conf", "gai.conf",
-	"nftables.conf",
+    "passwd",	    "group",	    "nsswitch.conf", "hosts",	      "resolv.conf",
+    "host.conf",    "protocols",    "services",	     "ethertypes",    "rpc",
+    "alternatives", "ld.so.cache",  "ld.so.conf",    "ld.so.conf.d",  "localtime",
+    "iproute2",	    "xtables.conf", "gai.conf",	     "nftables.conf",
 };
 
 void lr_rootfs_add_mount(json_object *mounts, const char *dest, const char *type,
@@ -47,8 +47,7 @@ static int mkdirs(const char *rootfs, const char *rel, rci_error_t *err)
 }
 
 /* A mount point of the type of @host (followed: a symlinked resolv.conf binds its target). */
-static int mountpoint_for(const char *rootfs, const char *rel, const char *host,
-			  rci_error_t *err)
+static int mountpoint_for(const char *rootfs, const char *rel, const char *host, rci_error_t *err)
 {
 	struct stat st;
 	if (stat(host, &st) < 0)
@@ -104,7 +103,8 @@ static int mirror(const char *rootfs, json_object *mounts, const char *rel, rci_
 int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
 			char **cni_path, rci_error_t *err)
 {
-	static const char *const dirs[] = {"proc", "sys", "dev", "run", "tmp", "var/lib/cni",
+	static const char *const dirs[] = {"proc", "sys",	    "dev",
+					   "run",  "tmp",	    "var/lib/cni",
 					   "root", "usr/local/bin", "etc/cni/net.d"};
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(dirs); i++)
 		if (mkdirs(rootfs, dirs[i], err) < 0)
@@ -148,8 +148,8 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		struct stat st;
 		if (stat(o->plugin_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		cleanup_free char *dest = i == 0 ? xstrdup(LR_IN_PLUGIN_BASE)
-						 : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
+		cleanup_free char *dest =
+		    i == 0 ? xstrdup(LR_IN_PLUGIN_BASE) : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
 		if (bind_ro(rootfs, mounts, dest, o->plugin_dirs[i], err) < 0)
 			return -1;
 		rci_strv_push(&path, dest);

@@ -17,8 +17,8 @@
  * callers only see the mounts and the in-container CNI_PATH.
  */
 struct lr_rootfs_opts {
-	const char *helper;         /* host path of rootless-cni-infra */
-	const char *init;           /* host path of rootless-cni-infra-init */
+	const char *helper;	    /* host path of rootless-cni-infra */
+	const char *init;	    /* host path of rootless-cni-infra-init */
 	const char *cni_config_dir; /* host dir mounted at /etc/cni/net.d */
 	char *const *plugin_dirs;   /* host plugin dirs */
 };

@@ -37,11 +37,11 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 {
 	struct sockaddr_un sa;
 	if (strlen(o->api_socket) >= sizeof(sa.sun_path))
-		return rci_make_error(err, ENAMETOOLONG, "API socket path `%s` (use a shorter --root)",
-				      o->api_socket);
+		return rci_make_error(err, ENAMETOOLONG,
+				      "API socket path `%s` (use a shorter --root)", o->api_socket);
 	unlink(o->api_socket);
 	cleanup_close int logfd =
-		open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	    open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (logfd < 0)
 		return rci_make_error(err, errno, "open `%s`", o->log_path);
 	int ready[2];
@@ -53,8 +53,9 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	char target[32], sock[4200];
 	snprintf(target, sizeof(target), "%d", (int)o->target);
 	snprintf(sock, sizeof(sock), "--api-socket=%s", o->api_socket);
-	char *argv[] = {(char *)o->path, "--configure", "--mtu=65520", "--exit-fd=3",
-			"--ready-fd=4", sock, target, "tap0", NULL};
+	char *argv[] = {(char *)o->path, "--configure",	 "--mtu=65520",
+			"--exit-fd=3",	 "--ready-fd=4", sock,
+			target,		 "tap0",	 NULL};
 	int extra[2] = {o->exit_fd, ready_w};
 	struct lr_proc p;
 	lr_proc_init(&p);
@@ -95,7 +96,7 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			cleanup_free char *how = lr_proc_describe(
-				WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+			    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 			cleanup_free char *tail = log_tail(o->log_path);
 			return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
 					      *tail ? ": " : "", tail);
@@ -103,7 +104,8 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 		if (rci_now_ms() >= deadline) {
 			lr_proc_kill_reap(pid);
 			cleanup_free char *tail = log_tail(o->log_path);
-			return rci_make_error(err, ETIMEDOUT, "slirp4netns not ready after %ld ms%s%s",
+			return rci_make_error(err, ETIMEDOUT,
+					      "slirp4netns not ready after %ld ms%s%s",
 					      o->timeout_ms, *tail ? ": " : "", tail);
 		}
 	}

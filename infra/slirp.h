@@ -15,12 +15,12 @@
  * writes "1" to once tap0 is configured. It runs in its own session, outliving the launcher.
  */
 struct lr_slirp_opts {
-	const char *path;       /* slirp4netns binary */
-	pid_t target;           /* a process in the infra's user and network namespaces */
+	const char *path;	/* slirp4netns binary */
+	pid_t target;		/* a process in the infra's user and network namespaces */
 	const char *api_socket; /* kept for port publishing */
-	const char *log_path;   /* its stdout and stderr */
-	int exit_fd;            /* read end of the exit pipe */
-	long timeout_ms;        /* for the ready handshake */
+	const char *log_path;	/* its stdout and stderr */
+	int exit_fd;		/* read end of the exit pipe */
+	long timeout_ms;	/* for the ready handshake */
 };
 
 /*

@@ -20,7 +20,7 @@ char *lr_find_program(const char *name)
 		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
 	const char *env = getenv("PATH");
 	cleanup_free char *path =
-		xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
+	    xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
 	cleanup_strv char **dirs = rci_strv_split(path, ':');
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		char *p = xasprintf("%s/%s", dirs[i], name);
@@ -103,9 +103,9 @@ int lr_userns_plan(struct lr_userns_plan *p, rci_error_t *err)
 	p->gid[0] = (struct lr_idmap){0, gid, 1};
 	p->n_uid = p->n_gid = 1;
 	if (ru != 0 || rg != 0)
-		p->reason = xasprintf("no subordinate %s range for `%s` in /etc/sub%s",
-				      ru != 0 ? "UID" : "GID", name ? name : "?",
-				      ru != 0 ? "uid" : "gid");
+		p->reason =
+		    xasprintf("no subordinate %s range for `%s` in /etc/sub%s",
+			      ru != 0 ? "UID" : "GID", name ? name : "?", ru != 0 ? "uid" : "gid");
 	else if (!p->newuidmap || !p->newgidmap)
 		p->reason = xasprintf("`%s` not found", !p->newuidmap ? "newuidmap" : "newgidmap");
 	if (p->reason) {
@@ -158,8 +158,7 @@ static int run_idmap_helper(const char *prog, pid_t pid, const struct lr_idmap *
 		cleanup_free char *how = rci_spawn_describe_status(&res, sp.timeout_ms);
 		char *msg = res.err;
 		msg[strcspn(msg, "\n")] = '\0';
-		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how,
-				     *msg ? msg : "(no message)");
+		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how, *msg ? msg : "(no message)");
 	}
 	rci_spawn_result_free(&res);
 	return ret;
@@ -177,7 +176,8 @@ int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* The holder: enter a fresh namespace, report, then wait for the parent to let go. */
+		/* The holder: enter a fresh namespace, report, then wait for the parent to let go.
+		 */
 		close(ready[0]);
 		close(hold[1]);
 		int e = unshare(CLONE_NEWUSER) < 0 ? errno : 0;

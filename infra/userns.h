@@ -24,12 +24,12 @@ struct lr_idmap {
 };
 
 struct lr_userns_plan {
-	bool shared;           /* run in the caller's own user namespace */
-	bool single;           /* no subordinate range: only the caller's own ID is mapped */
+	bool shared; /* run in the caller's own user namespace */
+	bool single; /* no subordinate range: only the caller's own ID is mapped */
 	struct lr_idmap uid[2], gid[2];
 	size_t n_uid, n_gid;
 	char *newuidmap, *newgidmap; /* found helpers, NULL when missing */
-	char *reason;          /* why single (for warnings and doctor) */
+	char *reason;		     /* why single (for warnings and doctor) */
 };
 
 /* Decides the model for the calling user. Never fails on missing ranges: plans single. */

@@ -27,7 +27,8 @@ json_object *cni_build_plugin_conf(json_object *plugin, const char *name, const 
 		json_object_object_foreach(caps, key, val)
 		{
 			json_object *arg;
-			if (json_object_is_type(val, json_type_boolean) && json_object_get_boolean(val) &&
+			if (json_object_is_type(val, json_type_boolean) &&
+			    json_object_get_boolean(val) &&
 			    json_object_object_get_ex(capability_args, key, &arg))
 				json_object_object_add(rc, key, rci_json_copy(arg));
 		}
@@ -38,7 +39,8 @@ json_object *cni_build_plugin_conf(json_object *plugin, const char *name, const 
 		json_object_put(rc);
 		json_object_object_del(c, "runtimeConfig");
 	}
-	/* The 1.0 spec says the runtime removes `capabilities` (libcni does not; plugins accept both). */
+	/* The 1.0 spec says the runtime removes `capabilities` (libcni does not; plugins accept
+	 * both). */
 	json_object_object_del(c, "capabilities");
 	return c;
 }
@@ -62,33 +64,38 @@ static int negotiate_version(const struct cni_runtime *rt, struct cni_netconf *c
 	memset(plugin_versions, 0, sizeof(plugin_versions));
 	int ret = 0;
 	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = cni_plugin_versions(rt, cni_conf_plugin_type(conf, i), &plugin_versions[i], err);
+		ret = cni_plugin_versions(rt, cni_conf_plugin_type(conf, i), &plugin_versions[i],
+					  err);
 	const char *chosen = NULL;
 	for (size_t v = 0; ret == 0 && conf->cni_versions[v] && !chosen; v++) {
 		bool all = true;
 		for (size_t i = 0; i < n && all; i++) {
 			bool has = false;
 			for (size_t k = 0; plugin_versions[i] && plugin_versions[i][k]; k++)
-				has = has || strcmp(plugin_versions[i][k], conf->cni_versions[v]) == 0;
+				has = has ||
+				      strcmp(plugin_versions[i][k], conf->cni_versions[v]) == 0;
 			all = has;
 		}
 		if (all)
 			chosen = conf->cni_versions[v];
 	}
 	if (ret == 0 && !chosen)
-		ret = rci_make_error(err, 0,
-				     "network `%s`: no version in cniVersions is supported by every "
-				     "plugin of the list",
-				     conf->name);
+		ret =
+		    rci_make_error(err, 0,
+				   "network `%s`: no version in cniVersions is supported by every "
+				   "plugin of the list",
+				   conf->name);
 	if (chosen) {
 		free(conf->cni_version);
 		conf->cni_version = xstrdup(chosen);
 		/* The cache replays these bytes on DEL and CHECK: pin the negotiated version there,
 		 * or they would renegotiate (or send 1.1.0 to plugins that stop at 1.0.0). */
-		cleanup_json json_object *pinned = rci_json_parse(conf->bytes, conf->len, "config", NULL);
+		cleanup_json json_object *pinned =
+		    rci_json_parse(conf->bytes, conf->len, "config", NULL);
 		if (pinned && json_object_is_type(pinned, json_type_object)) {
 			json_object_object_del(pinned, "cniVersions");
-			json_object_object_add(pinned, "cniVersion", json_object_new_string(chosen));
+			json_object_object_add(pinned, "cniVersion",
+					       json_object_new_string(chosen));
 			free(conf->bytes);
 			conf->bytes = xstrdup(rci_json_str(pinned));
 			conf->len = strlen(conf->bytes);
@@ -119,10 +126,12 @@ static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
 	if (cni_version_cmp(conf->cni_version, "0.4.0") < 0)
 		prev = NULL;
 	for (size_t i = cni_conf_plugin_count(conf); i-- > 0;) {
-		cleanup_json json_object *in = cni_build_plugin_conf(
-			cni_conf_plugin(conf, i), conf->name, conf->cni_version, prev, att->capability_args);
+		cleanup_json json_object *in =
+		    cni_build_plugin_conf(cni_conf_plugin(conf, i), conf->name, conf->cni_version,
+					  prev, att->capability_args);
 		rci_error_t e = NULL;
-		if (cni_exec_plugin(rt, cni_conf_plugin_type(conf, i), "DEL", &call, in, NULL, &e) < 0) {
+		if (cni_exec_plugin(rt, cni_conf_plugin_type(conf, i), "DEL", &call, in, NULL, &e) <
+		    0) {
 			if (ret == 0)
 				*err = e;
 			else
@@ -169,17 +178,20 @@ int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *co
 	int ret = 0;
 	size_t n = cni_conf_plugin_count(conf);
 	for (size_t i = 0; i < n && ret == 0; i++) {
-		cleanup_json json_object *in = cni_build_plugin_conf(
-			cni_conf_plugin(conf, i), conf->name, conf->cni_version, prev, att->capability_args);
+		cleanup_json json_object *in =
+		    cni_build_plugin_conf(cni_conf_plugin(conf, i), conf->name, conf->cni_version,
+					  prev, att->capability_args);
 		cleanup_json json_object *raw = NULL;
 		const char *type = cni_conf_plugin_type(conf, i);
 		ret = cni_exec_plugin(rt, type, "ADD", &call, in, &raw, err);
 		if (ret < 0)
 			break;
 		/* EXE-13: chain and cache only results in the list's version. */
-		json_object *conv = cni_result_convert(raw, conf->cni_version, conf->cni_version, err);
+		json_object *conv =
+		    cni_result_convert(raw, conf->cni_version, conf->cni_version, err);
 		if (!conv) {
-			ret = rci_error_wrap(err, "plugin `%s` (ADD) returned an unusable result", type);
+			ret = rci_error_wrap(err, "plugin `%s` (ADD) returned an unusable result",
+					     type);
 			break;
 		}
 		if (prev)
@@ -189,20 +201,21 @@ int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *co
 	}
 	if (ret == 0) {
 		struct cni_cache_entry e = {
-			.container_id = (char *)att->container_id,
-			.ifname = (char *)att->ifname,
-			.network = conf->name,
-			.netns = (char *)att->netns,
-			.config = conf->bytes,
-			.config_len = conf->len,
-			.args = *att->args,
-			.capability_args = att->capability_args,
-			.result = prev,
+		    .container_id = (char *)att->container_id,
+		    .ifname = (char *)att->ifname,
+		    .network = conf->name,
+		    .netns = (char *)att->netns,
+		    .config = conf->bytes,
+		    .config_len = conf->len,
+		    .args = *att->args,
+		    .capability_args = att->capability_args,
+		    .result = prev,
 		};
 		ret = cni_cache_write(rt->cache_dir, &e, err);
 	}
 	if (ret < 0) {
-		/* ADD-3: a failed ADD leaks nothing: DEL the whole chain, then report the ADD error. */
+		/* ADD-3: a failed ADD leaks nothing: DEL the whole chain, then report the ADD
+		 * error. */
 		rci_error_t derr = NULL;
 		if (del_chain(rt, conf, att, NULL, true, &derr) < 0) {
 			cleanup_free char *t = rci_error_text(derr);
@@ -236,7 +249,8 @@ static struct cni_cache_entry *load_cache(const struct cni_runtime *rt, const ch
 }
 
 int cni_del_network_list(const struct cni_runtime *rt, const char *network,
-			 struct cni_netconf *conf, const struct cni_attachment *att, rci_error_t *err)
+			 struct cni_netconf *conf, const struct cni_attachment *att,
+			 rci_error_t *err)
 {
 	rci_error_t cerr = NULL;
 	struct cni_cache_entry *e = load_cache(rt, network, att, true, &cerr);
@@ -267,7 +281,8 @@ int cni_del_network_list(const struct cni_runtime *rt, const char *network,
 			a.capability_args = e->capability_args;
 		if (e->result) {
 			rci_error_t rerr = NULL;
-			prev = cni_result_convert(e->result, use->cni_version, use->cni_version, &rerr);
+			prev = cni_result_convert(e->result, use->cni_version, use->cni_version,
+						  &rerr);
 			if (!prev) {
 				cleanup_free char *t = rci_error_text(rerr);
 				rci_warning("DEL without prevResult: %s", t);
@@ -308,22 +323,24 @@ int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *con
 	struct cni_cache_entry *e = NULL;
 	int r = cni_cache_read(rt->cache_dir, conf->name, att->container_id, att->ifname, &e, err);
 	if (r == -2)
-		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-					   "no cached result for `%s` on network `%s`: nothing to check",
-					   att->container_id, conf->name);
+		return rci_make_error_kind(
+		    err, RCI_ERR_NOT_FOUND, 0,
+		    "no cached result for `%s` on network `%s`: nothing to check",
+		    att->container_id, conf->name);
 	if (r < 0)
 		return -1;
 	struct cni_netconf *cached_conf = NULL;
-	if (e->config_len && cni_conf_from_bytes(e->config, e->config_len, "cached config",
-						 &cached_conf, err) < 0) {
+	if (e->config_len &&
+	    cni_conf_from_bytes(e->config, e->config_len, "cached config", &cached_conf, err) < 0) {
 		cni_cache_entry_free(e);
 		return -1;
 	}
 	struct cni_netconf *use = cached_conf ? cached_conf : conf;
 	int ret = 0;
 	if (cni_version_cmp(use->cni_version, "0.4.0") < 0) {
-		ret = rci_make_error(err, 0, "configuration version `%s` does not support the CHECK command",
-				     use->cni_version);
+		ret = rci_make_error(
+		    err, 0, "configuration version `%s` does not support the CHECK command",
+		    use->cni_version);
 	} else if (!use->disable_check) {
 		struct cni_attachment a = *att;
 		if (e->args.n)
@@ -333,21 +350,23 @@ int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *con
 		if (e->netns)
 			a.netns = e->netns;
 		cleanup_json json_object *prev =
-			e->result ? cni_result_convert(e->result, use->cni_version, use->cni_version, err)
-				  : NULL;
+		    e->result
+			? cni_result_convert(e->result, use->cni_version, use->cni_version, err)
+			: NULL;
 		if (!prev) {
-			ret = e->result ? -1
-					: rci_make_error(err, 0, "cached entry has no result to check");
+			ret = e->result
+				  ? -1
+				  : rci_make_error(err, 0, "cached entry has no result to check");
 		} else {
 			cleanup_free char *args = cni_args_to_string(a.args);
 			struct cni_call call;
 			fill_call(&call, &a, args);
 			for (size_t i = 0; i < cni_conf_plugin_count(use) && ret == 0; i++) {
-				cleanup_json json_object *in =
-					cni_build_plugin_conf(cni_conf_plugin(use, i), use->name,
-							      use->cni_version, prev, a.capability_args);
-				ret = cni_exec_plugin(rt, cni_conf_plugin_type(use, i), "CHECK", &call, in,
-						      NULL, err);
+				cleanup_json json_object *in = cni_build_plugin_conf(
+				    cni_conf_plugin(use, i), use->name, use->cni_version, prev,
+				    a.capability_args);
+				ret = cni_exec_plugin(rt, cni_conf_plugin_type(use, i), "CHECK",
+						      &call, in, NULL, err);
 			}
 		}
 	}

@@ -12,7 +12,7 @@
 /* One (container, interface) attachment to a network, as the runtime sees it. */
 struct cni_attachment {
 	const char *container_id;
-	const char *netns;  /* may be "" on DEL (DEL-2) */
+	const char *netns; /* may be "" on DEL (DEL-2) */
 	const char *ifname;
 	const struct cni_args *args;
 	json_object *capability_args; /* {"portMappings": [...], ...} or NULL */
@@ -39,7 +39,8 @@ int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *co
  * can be retried; removes the entry on success. A corrupt entry is dropped (CNI #1055).
  */
 int cni_del_network_list(const struct cni_runtime *rt, const char *network,
-			 struct cni_netconf *conf, const struct cni_attachment *att, rci_error_t *err);
+			 struct cni_netconf *conf, const struct cni_attachment *att,
+			 rci_error_t *err);
 
 /* CHECK (CHK-1): needs cniVersion >= 0.4.0 and a cached result; honours disableCheck. */
 int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,

@@ -9,9 +9,9 @@ int cni_args_add(struct cni_args *a, const char *key, const char *val, rci_error
 	if (!key || !*key)
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "CNI_ARGS key must not be empty");
 	if (strpbrk(key, ";=") || strpbrk(val ? val : "", ";="))
-		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-					   "CNI_ARGS `%s`: keys and values must not contain `;` or `=`",
-					   key);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "CNI_ARGS `%s`: keys and values must not contain `;` or `=`", key);
 	a->keys = xrealloc(a->keys, (a->n + 1) * sizeof(char *));
 	a->vals = xrealloc(a->vals, (a->n + 1) * sizeof(char *));
 	a->keys[a->n] = xstrdup(key);
@@ -52,8 +52,8 @@ int cni_args_from_json(json_object *arr, struct cni_args *a, rci_error_t *err)
 		json_object *pair = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(pair, json_type_array) ||
 		    json_object_array_length(pair) != 2)
-			return rci_make_error(err, 0, "cniArgs entry %zu is not a [key, value] pair",
-					      i);
+			return rci_make_error(err, 0,
+					      "cniArgs entry %zu is not a [key, value] pair", i);
 		json_object *k = json_object_array_get_idx(pair, 0);
 		json_object *v = json_object_array_get_idx(pair, 1);
 		if (!json_object_is_type(k, json_type_string) ||

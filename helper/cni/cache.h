@@ -23,7 +23,7 @@ struct cni_cache_entry {
 	size_t config_len;
 	struct cni_args args;
 	json_object *capability_args; /* may be NULL */
-	json_object *result;          /* may be NULL for a legacy bare entry without result */
+	json_object *result;	      /* may be NULL for a legacy bare entry without result */
 };
 
 int cni_cache_write(const char *cache_dir, const struct cni_cache_entry *e, rci_error_t *err);

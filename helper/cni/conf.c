@@ -104,13 +104,15 @@ static int select_versions(struct cni_netconf *c, const char *what, rci_error_t 
 			int parsed[3];
 			if (!json_object_is_type(e, json_type_string) ||
 			    !cni_version_parse(json_object_get_string(e), parsed))
-				return rci_make_error(err, 0, "%s: invalid entry %zu in `cniVersions`",
-						      what, i);
+				return rci_make_error(
+				    err, 0, "%s: invalid entry %zu in `cniVersions`", what, i);
 			const char *s = json_object_get_string(e);
-			if (cni_version_known(s) && cni_version_cmp(s, CNI_RUNTIME_MAX_VERSION) <= 0)
+			if (cni_version_known(s) &&
+			    cni_version_cmp(s, CNI_RUNTIME_MAX_VERSION) <= 0)
 				rci_strv_push(&c->cni_versions, s);
 		}
-		if (cv && cni_version_known(cv) && cni_version_cmp(cv, CNI_RUNTIME_MAX_VERSION) <= 0)
+		if (cv && cni_version_known(cv) &&
+		    cni_version_cmp(cv, CNI_RUNTIME_MAX_VERSION) <= 0)
 			rci_strv_push(&c->cni_versions, cv);
 		size_t m = rci_strv_len(c->cni_versions);
 		/* Highest first; lists are tiny, insertion sort. */
@@ -221,7 +223,8 @@ static int conf_from_list(json_object *list, char *bytes, size_t len, const char
 	if (!only_inlined && dir && load_fragments(c, dir, err) < 0)
 		return -1;
 	if (cni_conf_plugin_count(c) != inlined) {
-		/* The cache must hold what really ran: store the effective list, fragments inlined. */
+		/* The cache must hold what really ran: store the effective list, fragments inlined.
+		 */
 		cleanup_json json_object *eff = rci_json_copy(list);
 		json_object_object_add(eff, "plugins", rci_json_copy(c->plugins));
 		json_object_object_add(eff, "loadOnlyInlinedPlugins", json_object_new_boolean(1));
@@ -277,9 +280,9 @@ static int sort_bytewise(const struct dirent **a, const struct dirent **b)
 }
 
 struct search_state {
-	char **found;   /* network names seen */
+	char **found;	/* network names seen */
 	char **invalid; /* "file: reason" of files skipped */
-	int files;      /* config files seen at all */
+	int files;	/* config files seen at all */
 };
 
 /* Scans @dir for files with one of @suffixes; on a name match, loads it. 1 = found, 0 = not. */
@@ -357,9 +360,9 @@ int cni_conf_find(const char *dir, const char *name, struct cni_netconf **out, r
 	free(names);
 	if (r == 0) {
 		if (st.files == 0) {
-			rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-					    "network `%s` not found: no configurations found in `%s`",
-					    name, dir);
+			rci_make_error_kind(
+			    err, RCI_ERR_NOT_FOUND, 0,
+			    "network `%s` not found: no configurations found in `%s`", name, dir);
 		} else {
 			size_t nf = rci_strv_len(st.found), ni = rci_strv_len(st.invalid);
 			size_t sz = 1;
@@ -378,11 +381,12 @@ int cni_conf_find(const char *dir, const char *name, struct cni_netconf **out, r
 					strcat(invalid, "; ");
 				strcat(invalid, st.invalid[i]);
 			}
-			rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-					    "network `%s` not found: no configuration named `%s` in "
-					    "`%s` (networks found: %s%s%s)",
-					    name, name, dir, nf ? found : "none",
-					    ni ? "; skipped invalid files: " : "", ni ? invalid : "");
+			rci_make_error_kind(
+			    err, RCI_ERR_NOT_FOUND, 0,
+			    "network `%s` not found: no configuration named `%s` in "
+			    "`%s` (networks found: %s%s%s)",
+			    name, name, dir, nf ? found : "none",
+			    ni ? "; skipped invalid files: " : "", ni ? invalid : "");
 		}
 		r = -1;
 	}

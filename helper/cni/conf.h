@@ -14,15 +14,15 @@
 /* A network configuration list, loaded and validated (CNI-RUNTIME.md section 1). */
 struct cni_netconf {
 	char *name;
-	char *cni_version;  /* as selected by CFG-9 */
+	char *cni_version;     /* as selected by CFG-9 */
 	bool has_cni_versions; /* `cniVersions` was given: negotiate with the plugins */
-	char **cni_versions; /* candidate versions, highest first (when has_cni_versions) */
+	char **cni_versions;   /* candidate versions, highest first (when has_cni_versions) */
 	bool disable_check;
 	bool disable_gc;
-	char *path;         /* the file it came from ("" when loaded from bytes) */
-	char *bytes;        /* the list's exact bytes (a .conf is up-converted first) */
+	char *path;  /* the file it came from ("" when loaded from bytes) */
+	char *bytes; /* the list's exact bytes (a .conf is up-converted first) */
 	size_t len;
-	json_object *list;  /* parsed list, owned */
+	json_object *list;    /* parsed list, owned */
 	json_object *plugins; /* array: inlined plugins, then DIR/<name>/ fragments; owned */
 };
 

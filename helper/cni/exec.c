@@ -55,7 +55,8 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 			have_path = true;
 			/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
 			if (!strstr(*e, "/usr/sbin")) {
-				cleanup_free char *p = xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", *e);
+				cleanup_free char *p =
+				    xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", *e);
 				rci_strv_push(&env, p);
 				continue;
 			}
@@ -63,16 +64,17 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 		rci_strv_push(&env, *e);
 	}
 	if (!have_path)
-		rci_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		rci_strv_push(&env,
+			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	const struct {
 		const char *k, *v;
 	} vars[] = {
-		{"CNI_COMMAND", command},
-		{"CNI_CONTAINERID", call ? call->container_id : NULL},
-		{"CNI_NETNS", call ? call->netns : NULL},
-		{"CNI_IFNAME", call ? call->ifname : NULL},
-		{"CNI_ARGS", call ? call->args : NULL},
-		{"CNI_PATH", path_env},
+	    {"CNI_COMMAND", command},
+	    {"CNI_CONTAINERID", call ? call->container_id : NULL},
+	    {"CNI_NETNS", call ? call->netns : NULL},
+	    {"CNI_IFNAME", call ? call->ifname : NULL},
+	    {"CNI_ARGS", call ? call->args : NULL},
+	    {"CNI_PATH", path_env},
 	};
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(vars); i++) {
 		cleanup_free char *kv = xasprintf("%s=%s", vars[i].k, vars[i].v ? vars[i].v : "");
@@ -120,7 +122,8 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 		return rci_make_error(err, 0, "plugin `%s` (%s) %s", type, command, status);
 	if (res->out_len) {
 		rci_error_t perr = NULL;
-		cleanup_json json_object *o = rci_json_parse(res->out, res->out_len, "stdout", &perr);
+		cleanup_json json_object *o =
+		    rci_json_parse(res->out, res->out_len, "stdout", &perr);
 		rci_error_release(&perr);
 		json_object *code;
 		if (o && json_object_is_type(o, json_type_object) &&
@@ -130,12 +133,13 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 			const char *details = rci_json_get_string(o, "details");
 			cleanup_free char *m = one_line(msg ? msg : "", 2048);
 			cleanup_free char *d = one_line(details ? details : "", 2048);
-			return rci_make_error(err, 0, "plugin `%s` (%s) failed: code %d: %s%s%s", type,
-					      command, json_object_get_int(code), m,
+			return rci_make_error(err, 0, "plugin `%s` (%s) failed: code %d: %s%s%s",
+					      type, command, json_object_get_int(code), m,
 					      *d ? ": " : "", d);
 		}
 		cleanup_free char *q = one_line(res->out, 512);
-		return rci_make_error(err, 0, "plugin `%s` (%s) %s with output that is not a CNI error: %s",
+		return rci_make_error(err, 0,
+				      "plugin `%s` (%s) %s with output that is not a CNI error: %s",
 				      type, command, status, q);
 	}
 	if (res->err_len) {
@@ -196,14 +200,17 @@ int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *
 			*result = NULL;
 		} else if (!o && res.out_len == 0) {
 			rci_error_release(err);
-			rci_make_error(err, 0, "plugin `%s` (ADD) succeeded but printed no result", type);
+			rci_make_error(err, 0, "plugin `%s` (ADD) succeeded but printed no result",
+				       type);
 			ret = -1;
 		} else if (!o) {
-			ret = rci_error_wrap(err, "plugin `%s` (ADD) printed an invalid result", type);
+			ret = rci_error_wrap(err, "plugin `%s` (ADD) printed an invalid result",
+					     type);
 		} else if (!json_object_is_type(o, json_type_object) &&
 			   !json_object_is_type(o, json_type_null)) {
 			json_object_put(o);
-			ret = rci_make_error(err, 0, "plugin `%s` (ADD) result is not a JSON object", type);
+			ret = rci_make_error(err, 0,
+					     "plugin `%s` (ADD) result is not a JSON object", type);
 		} else {
 			*result = o;
 		}
@@ -243,7 +250,8 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***
 			rci_strv_push(versions, "0.2.0");
 			return 0;
 		}
-		return rci_make_error(err, 0, "plugin `%s` VERSION reply has no supportedVersions", type);
+		return rci_make_error(err, 0, "plugin `%s` VERSION reply has no supportedVersions",
+				      type);
 	}
 	*versions = xmalloc0(sizeof(char *));
 	for (size_t i = 0; i < json_object_array_length(sv); i++) {

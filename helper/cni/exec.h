@@ -13,10 +13,10 @@
 
 /* What every plugin exec shares: where plugins live, limits, and the child's privilege drop. */
 struct cni_runtime {
-	char **plugin_dirs;  /* CNI_PATH, in order */
-	char *cache_dir;     /* result cache root (libcni's /var/lib/cni) */
-	long timeout_ms;     /* per exec; the whole process group is killed at the deadline */
-	size_t max_output;   /* per stream */
+	char **plugin_dirs; /* CNI_PATH, in order */
+	char *cache_dir;    /* result cache root (libcni's /var/lib/cni) */
+	long timeout_ms;    /* per exec; the whole process group is killed at the deadline */
+	size_t max_output;  /* per stream */
 	int (*child_setup)(void *data); /* e.g. capability drop; runs just before execve */
 	void *child_data;
 };
@@ -29,7 +29,8 @@ struct cni_call {
 	const char *args; /* CNI_ARGS string */
 };
 
-/* EXE-1: the first CNI_PATH dir holding a regular file named @type. RCI_ERR_FAILED naming the dirs. */
+/* EXE-1: the first CNI_PATH dir holding a regular file named @type. RCI_ERR_FAILED naming the dirs.
+ */
 int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path, rci_error_t *err);
 
 /*

@@ -22,7 +22,8 @@ int cni_result_validate(json_object *r, rci_error_t *err)
 		for (int i = 0; i < 2; i++) {
 			json_object *ip;
 			if (json_object_object_get_ex(r, keys[i], &ip) &&
-			    (!json_object_is_type(ip, json_type_object) || !rci_json_get_string(ip, "ip")))
+			    (!json_object_is_type(ip, json_type_object) ||
+			     !rci_json_get_string(ip, "ip")))
 				return rci_make_error(err, 0, "result `%s` is malformed", keys[i]);
 		}
 		return 0;
@@ -30,18 +31,21 @@ int cni_result_validate(json_object *r, rci_error_t *err)
 	const char *arrays[] = {"interfaces", "ips", "routes"};
 	for (int i = 0; i < 3; i++) {
 		json_object *a;
-		if (json_object_object_get_ex(r, arrays[i], &a) && !json_object_is_type(a, json_type_array) &&
+		if (json_object_object_get_ex(r, arrays[i], &a) &&
+		    !json_object_is_type(a, json_type_array) &&
 		    !json_object_is_type(a, json_type_null))
 			return rci_make_error(err, 0, "result `%s` is not an array", arrays[i]);
 	}
 	json_object *ips = rci_json_get_type(r, "ips", json_type_array);
 	for (size_t i = 0; ips && i < json_object_array_length(ips); i++) {
 		json_object *ip = json_object_array_get_idx(ips, i);
-		if (!json_object_is_type(ip, json_type_object) || !rci_json_get_string(ip, "address"))
+		if (!json_object_is_type(ip, json_type_object) ||
+		    !rci_json_get_string(ip, "address"))
 			return rci_make_error(err, 0, "result ips[%zu] has no `address`", i);
 	}
 	json_object *dns;
-	if (json_object_object_get_ex(r, "dns", &dns) && !json_object_is_type(dns, json_type_object))
+	if (json_object_object_get_ex(r, "dns", &dns) &&
+	    !json_object_is_type(dns, json_type_object))
 		return rci_make_error(err, 0, "result `dns` is not an object");
 	return 0;
 }
@@ -67,7 +71,8 @@ static json_object *up_from_legacy(json_object *r, bool with_version)
 		json_object_array_add(ips, e);
 		json_object *rt = rci_json_get_type(ip, "routes", json_type_array);
 		for (size_t j = 0; rt && j < json_object_array_length(rt); j++)
-			json_object_array_add(routes, rci_json_copy(json_object_array_get_idx(rt, j)));
+			json_object_array_add(routes,
+					      rci_json_copy(json_object_array_get_idx(rt, j)));
 	}
 	json_object_object_add(out, "ips", ips);
 	if (json_object_array_length(routes))
@@ -96,7 +101,8 @@ static json_object *down_to_legacy(json_object *r)
 		if (!first)
 			continue;
 		json_object *e = json_object_new_object();
-		json_object_object_add(e, "ip", json_object_new_string(rci_json_get_string(first, "address")));
+		json_object_object_add(
+		    e, "ip", json_object_new_string(rci_json_get_string(first, "address")));
 		const char *gw = rci_json_get_string(first, "gateway");
 		if (gw)
 			json_object_object_add(e, "gateway", json_object_new_string(gw));
@@ -160,8 +166,8 @@ json_object *cni_result_convert(json_object *result, const char *default_version
 				json_object_object_del(ip, "version");
 			} else {
 				const char *a = rci_json_get_string(ip, "address");
-				json_object_object_add(ip, "version",
-						       json_object_new_string(is_v6(a) ? "6" : "4"));
+				json_object_object_add(
+				    ip, "version", json_object_new_string(is_v6(a) ? "6" : "4"));
 			}
 		}
 		json_object *ifs = rci_json_get_type(out, "interfaces", json_type_array);

@@ -26,9 +26,9 @@ typedef struct rci_error_s *rci_error_t;
 
 /* Creates *err (RCI_ERR_FAILED) and returns -1, so `return rci_make_error(...)` is one line. */
 int rci_make_error(rci_error_t *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int rci_make_error_kind(rci_error_t *err, int kind, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Prefixes the message with context ("context: old message"); returns -1. */
 int rci_error_wrap(rci_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rci_error_release(rci_error_t *err);

@@ -29,7 +29,8 @@ int rci_read_all_fd(int fd, size_t max, char **out, size_t *len, rci_error_t *er
 	for (;;) {
 		if (used == cap) {
 			if (cap >= max + 1)
-				return rci_make_error(err, EFBIG, "file larger than %zu bytes", max);
+				return rci_make_error(err, EFBIG, "file larger than %zu bytes",
+						      max);
 			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			buf = xrealloc(buf, cap + 1);
 		}
@@ -106,8 +107,8 @@ int rci_open_file_at(int dirfd, const char *name, rci_error_t *err)
 		if (errno == ENOENT)
 			return -2;
 		if (errno == ELOOP)
-			return rci_make_error(err, ELOOP, "`%s` is a symlink, refusing to follow it",
-					      name);
+			return rci_make_error(err, ELOOP,
+					      "`%s` is a symlink, refusing to follow it", name);
 		return rci_make_error(err, errno, "open `%s`", name);
 	}
 	struct stat st;
@@ -129,8 +130,8 @@ int rci_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t
 	return 0;
 }
 
-int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
-			     mode_t mode, rci_error_t *err)
+int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			     rci_error_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", name, (int)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -171,8 +172,8 @@ int rci_open_subdir(int dirfd, const char *name, bool create, rci_error_t *err)
 		if (errno == ENOENT && !create)
 			return -2;
 		if (errno == ELOOP || errno == ENOTDIR)
-			return rci_make_error(err, errno,
-					      "`%s` is not a directory (symlinks are refused)", name);
+			return rci_make_error(
+			    err, errno, "`%s` is not a directory (symlinks are refused)", name);
 		return rci_make_error(err, errno, "open directory `%s`", name);
 	}
 	return fd;

@@ -40,8 +40,8 @@ int rci_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t
  * Replaces @dirfd/@name atomically: writes "<name>.tmp-<pid>", fsyncs, renames over @name.
  * A crash leaves either the old or the new content, never an empty file (CNI #1055).
  */
-int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
-			     mode_t mode, rci_error_t *err);
+int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			     rci_error_t *err);
 
 /* Unlinks @dirfd/@name; a missing file is success. */
 int rci_unlink_at(int dirfd, const char *name, int flags, rci_error_t *err);

@@ -45,7 +45,7 @@ json_object *rci_json_parse(const char *buf, size_t len, const char *what, rci_e
 const char *rci_json_str(json_object *obj)
 {
 	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 int rci_json_print(json_object *obj, rci_error_t *err)
@@ -60,7 +60,8 @@ int rci_json_print(json_object *obj, rci_error_t *err)
 const char *rci_json_get_string(json_object *obj, const char *key)
 {
 	json_object *v;
-	if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }

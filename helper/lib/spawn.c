@@ -52,8 +52,8 @@ static void close_pair(int p[2])
 }
 
 /* Only async-signal-safe calls from here to execve: the parent may hold malloc locks. */
-static __attribute__((noreturn)) void child_exec(const struct rci_spawn *sp, int in_fd,
-						 int out_fd, int err_fd, int status_fd)
+static __attribute__((noreturn)) void child_exec(const struct rci_spawn *sp, int in_fd, int out_fd,
+						 int err_fd, int status_fd)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -130,8 +130,7 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 	struct stream so = {.fd = -1}, se = {.fd = -1};
 
 	*exec_errno = 0;
-	if (pipe2(status, O_CLOEXEC) < 0 ||
-	    (sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
+	if (pipe2(status, O_CLOEXEC) < 0 || (sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
 	    (sp->out_fd < 0 && pipe2(out, O_CLOEXEC) < 0) ||
 	    (sp->err_fd < 0 && pipe2(errp, O_CLOEXEC) < 0)) {
 		rci_make_error(err, errno, "pipe");
@@ -143,7 +142,8 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		child_exec(sp, sp->in_fd >= 0 ? sp->in_fd : in[0], sp->out_fd >= 0 ? sp->out_fd : out[1],
+		child_exec(sp, sp->in_fd >= 0 ? sp->in_fd : in[0],
+			   sp->out_fd >= 0 ? sp->out_fd : out[1],
 			   sp->err_fd >= 0 ? sp->err_fd : errp[1], status[1]);
 	int fork_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -249,12 +249,14 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 			if (i_se >= 0 && pfd[i_se].revents)
 				stream_read(&se, sp->max_output, &res->overflow);
 			if (i_in >= 0 && pfd[i_in].revents) {
-				ssize_t w = write(in_fd, sp->input + in_off, sp->input_len - in_off);
+				ssize_t w =
+				    write(in_fd, sp->input + in_off, sp->input_len - in_off);
 				if (w > 0)
 					in_off += (size_t)w;
 				if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
 				    in_off >= sp->input_len) {
-					/* EPIPE: the child does not read stdin, which is its right. */
+					/* EPIPE: the child does not read stdin, which is its right.
+					 */
 					close(in_fd);
 					in_fd = -1;
 				}
@@ -264,8 +266,9 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 			siginfo_t si = {0};
 			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 			    si.si_pid == pid) {
-				/* Still a zombie, so its pid (and group id) cannot be reused yet: kill
-				 * what it left in its group, so no straggler holds our pipes open. */
+				/* Still a zombie, so its pid (and group id) cannot be reused yet:
+				 * kill what it left in its group, so no straggler holds our pipes
+				 * open. */
 				kill(-pid, SIGKILL);
 				waitpid(pid, &wstatus, 0);
 				exited = true;
@@ -359,6 +362,7 @@ char *rci_spawn_describe_status(const struct rci_spawn_result *res, long timeout
 		return xstrdup("printed too much output and was killed");
 	if (res->term_signal)
 		return xasprintf("killed by signal %d (%s)", res->term_signal,
-				 sigabbrev_np(res->term_signal) ? sigabbrev_np(res->term_signal) : "?");
+				 sigabbrev_np(res->term_signal) ? sigabbrev_np(res->term_signal)
+								: "?");
 	return xasprintf("exited with status %d", res->exit_code);
 }

@@ -17,16 +17,16 @@
  * plugin's delegated IPAM child cannot outlive it (CNI-RUNTIME.md CON-3).
  */
 struct rci_spawn {
-	const char *path;   /* executable (no PATH search) */
-	char *const *argv;  /* argv[0] included */
-	char *const *envp;  /* full environment of the child */
-	const char *input;  /* stdin contents, or NULL */
+	const char *path;  /* executable (no PATH search) */
+	char *const *argv; /* argv[0] included */
+	char *const *envp; /* full environment of the child */
+	const char *input; /* stdin contents, or NULL */
 	size_t input_len;
-	int in_fd;          /* >= 0: child's stdin is this fd instead (input must be NULL) */
-	int out_fd;         /* >= 0: child's stdout goes there, not captured */
-	int err_fd;         /* >= 0: child's stderr goes there, not captured */
-	size_t max_output;  /* per captured stream; 0 = unlimited */
-	long timeout_ms;    /* <= 0: no deadline */
+	int in_fd;	   /* >= 0: child's stdin is this fd instead (input must be NULL) */
+	int out_fd;	   /* >= 0: child's stdout goes there, not captured */
+	int err_fd;	   /* >= 0: child's stderr goes there, not captured */
+	size_t max_output; /* per captured stream; 0 = unlimited */
+	long timeout_ms;   /* <= 0: no deadline */
 	/* Runs in the child before execve; returns < 0 with errno set to fail the spawn. */
 	int (*child_setup)(void *data);
 	void *child_data;
@@ -34,13 +34,13 @@ struct rci_spawn {
 };
 
 struct rci_spawn_result {
-	int exit_code;    /* valid when term_signal == 0 */
-	int term_signal;  /* signal that killed it, or 0 */
-	bool timed_out;   /* killed at the deadline */
-	bool overflow;    /* killed for printing more than max_output */
-	char *out;        /* captured stdout, NUL-terminated (may be "") */
+	int exit_code;	 /* valid when term_signal == 0 */
+	int term_signal; /* signal that killed it, or 0 */
+	bool timed_out;	 /* killed at the deadline */
+	bool overflow;	 /* killed for printing more than max_output */
+	char *out;	 /* captured stdout, NUL-terminated (may be "") */
 	size_t out_len;
-	char *err;        /* captured stderr, NUL-terminated (may be "") */
+	char *err; /* captured stderr, NUL-terminated (may be "") */
 	size_t err_len;
 };
 

@@ -85,9 +85,9 @@ static int teardown(const char *helper, bool debug)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"helper", required_argument, NULL, 'H'},
-		{"debug", no_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0},
+	    {"helper", required_argument, NULL, 'H'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *helper = "/usr/local/bin/rootless-cni-infra";
 	bool debug = false;

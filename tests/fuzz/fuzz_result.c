@@ -4,7 +4,8 @@
 #include "json.h"
 #include "result.h"
 
-static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
+				       "0.4.0", "1.0.0", "1.1.0"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -233,11 +233,14 @@ ip_of() { jq -r '.result.ips[0].address' "$1" | cut -d/ -f1; }
 @test "launcher: actionable errors" {
 	run launcher alloc x nosuchnet
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"network \`nosuchnet' not found in"* ]] || [[ "$output" == *'network `nosuchnet` not found in'* ]]
+	# Backticks are literal in these messages, not command substitutions.
+	# shellcheck disable=SC2016
+	[[ "$output" == *'network `nosuchnet` not found in'* ]]
 	[[ "$output" == *"$RCI_SRC/image/net.d"* ]]
 	[[ "$output" == *"networks found: default"* ]]
 	run "$L" --root "$STATE" --cni-plugin-dir "$STATE" alloc x default
 	[ "$status" -eq 3 ]
+	# shellcheck disable=SC2016
 	[[ "$output" == *'CNI plugin `bridge` not found in `'"$STATE"'`'* ]]
 	run launcher alloc '../x' default
 	[ "$status" -eq 2 ]
