@@ -181,6 +181,23 @@ static int run_plugin(const struct cni_runtime *rt, const char *type, const char
 	return 0;
 }
 
+/* The CNI error code on a failed plugin's stdout, or -1. */
+static int error_code(const struct rci_spawn_result *res)
+{
+	rci_error_t perr = NULL;
+	cleanup_json json_object *o = rci_json_parse(res->out, res->out_len, "stdout", &perr);
+	rci_error_release(&perr);
+	json_object *code;
+	if (o && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "code", &code) && json_object_is_type(code, json_type_int))
+		return json_object_get_int(code);
+	return -1;
+}
+
+/* EXE-9: code 11 means "try again later": retried this many times, backing off. */
+#define CNI_TRY_AGAIN_RETRIES 3
+#define CNI_TRY_AGAIN_FIRST_DELAY_MS 100
+
 int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *command,
 		    const struct cni_call *call, json_object *stdin_conf, json_object **result,
 		    rci_error_t *err)
@@ -188,8 +205,21 @@ int cni_exec_plugin(const struct cni_runtime *rt, const char *type, const char *
 	struct rci_spawn_result res;
 	if (result)
 		*result = NULL;
-	if (run_plugin(rt, type, command, call, rci_json_str(stdin_conf), &res, err) < 0)
+	const char *input = rci_json_str(stdin_conf);
+	if (run_plugin(rt, type, command, call, input, &res, err) < 0)
 		return -1;
+	long delay = CNI_TRY_AGAIN_FIRST_DELAY_MS;
+	for (int retry = 0; retry < CNI_TRY_AGAIN_RETRIES && !res.timed_out && !res.overflow &&
+			    (res.term_signal || res.exit_code != 0) && error_code(&res) == 11;
+	     retry++) {
+		rci_debug("plugin %s %s: code 11 (try again later), retrying in %ld ms", type,
+			  command, delay);
+		rci_spawn_result_free(&res);
+		usleep((useconds_t)delay * 1000);
+		delay *= 2;
+		if (run_plugin(rt, type, command, call, input, &res, err) < 0)
+			return -1;
+	}
 	int ret = 0;
 	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {
 		ret = cni_plugin_error(type, command, &res, rt->timeout_ms, err);

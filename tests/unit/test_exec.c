@@ -463,6 +463,71 @@ static void test_exe8_error_object(void **state)
 	rci_error_release(&err);
 }
 
+/* EXE-9: code 11 ("try again later") is retried with backoff, a bounded number of times. */
+static void test_exe9_try_again_retried(void **state)
+{
+	struct fixture *f = *state;
+	rci_error_t err = NULL;
+	json_object *conf = fake_conf(f, NULL), *result = NULL;
+	char *counter = NULL, *body = NULL;
+
+	assert_true(asprintf(&counter, "%s/count", f->rec) > 0);
+	/* Busy twice, then a result. */
+	assert_true(
+	    asprintf(&body,
+		     "cat >/dev/null\necho x >>%s\n"
+		     "if [ $(wc -l <%s) -le 2 ]; then echo '{\"code\":11,\"msg\":\"busy\"}'; "
+		     "exit 1; fi\n"
+		     "echo '{\"cniVersion\":\"1.0.0\",\"ips\":[]}'\n",
+		     counter, counter) > 0);
+	ut_write_script(f->d1, "flaky", body);
+	ut_assert_ok(cni_exec_plugin(&f->rt, "flaky", "ADD", &default_call, conf, &result, &err),
+		     &err);
+	assert_non_null(result);
+	json_object_put(result);
+	result = NULL;
+	free(body);
+	/* Always busy: 1 try + 3 retries, then the plugin's error. */
+	unlink(counter);
+	assert_true(asprintf(&body,
+			     "cat >/dev/null\necho x >>%s\n"
+			     "echo '{\"code\":11,\"msg\":\"still busy\"}'; exit 1\n",
+			     counter) > 0);
+	ut_write_script(f->d1, "busy", body);
+	assert_int_equal(cni_exec_plugin(&f->rt, "busy", "ADD", &default_call, conf, &result, &err),
+			 -1);
+	UT_ERR_CONTAINS(err, "`busy`", "11", "still busy");
+	rci_error_release(&err);
+	FILE *c = fopen(counter, "re");
+	assert_non_null(c);
+	int lines = 0;
+	for (int ch; (ch = fgetc(c)) != EOF;)
+		lines += ch == '\n';
+	fclose(c);
+	assert_int_equal(lines, 4);
+	/* Any other code is not retried. */
+	unlink(counter);
+	free(body);
+	assert_true(asprintf(&body,
+			     "cat >/dev/null\necho x >>%s\n"
+			     "echo '{\"code\":7,\"msg\":\"bad\"}'; exit 1\n",
+			     counter) > 0);
+	ut_write_script(f->d1, "bad", body);
+	assert_int_equal(cni_exec_plugin(&f->rt, "bad", "ADD", &default_call, conf, &result, &err),
+			 -1);
+	rci_error_release(&err);
+	c = fopen(counter, "re");
+	assert_non_null(c);
+	lines = 0;
+	for (int ch; (ch = fgetc(c)) != EOF;)
+		lines += ch == '\n';
+	fclose(c);
+	assert_int_equal(lines, 1);
+	free(body);
+	free(counter);
+	json_object_put(conf);
+}
+
 /* EXE-8: stdout that is not a CNI error is quoted. */
 static void test_exe8_garbage_quoted(void **state)
 {
@@ -741,6 +806,7 @@ int main(void)
 	    T(test_exe7_null_output_accepted),
 	    T(test_exe7_add_without_result_fails),
 	    T(test_exe8_error_object),
+	    T(test_exe9_try_again_retried),
 	    T(test_exe8_garbage_quoted),
 	    T(test_exe8_stderr_used),
 	    T(test_exe8_no_message),
