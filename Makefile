@@ -31,11 +31,11 @@ endif
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
 	$(FORTIFY) -fstack-protector-strong -fPIE -MMD -MP \
 	-Ihelper/lib -Ihelper/cni -Ihelper -Iinfra \
-	$(shell $(PKG_CONFIG) --cflags json-c libcap) \
+	$(shell $(PKG_CONFIG) --cflags json-c libcap zlib) \
 	-DRCI_VERSION='"$(VERSION)"' -DRCI_COMMIT='"$(COMMIT)"' \
 	-DRCI_DATADIR='"$(DATADIR)"' -DRCI_LIBEXECDIR='"$(LIBEXECDIR)"' $(SAN_FLAGS)
 override LDFLAGS += -pie $(SAN_FLAGS)
-LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
+LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap zlib)
 
 # Everything but the two mains is library code that unit tests can link.
 LIB_SRCS := $(wildcard helper/lib/*.c) $(wildcard helper/cni/*.c) \
@@ -46,6 +46,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -57,11 +58,15 @@ INIT := $(BUILD)/rootless-cni-infra-init
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PLUGIN_BINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%,$(PLUGIN_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 
 PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT))
+# The infra as an OCI image (image/build.sh): layout $(IMAGE_DIR)/oci, archive $(IMAGE).
+IMAGE_DIR := $(BUILD)/image
+IMAGE := $(IMAGE_DIR)/rootless-cni-infra.tar
 
 .PHONY: all check check-unit check-integration check-asan lint fmt install uninstall demo \
-	bench clean test-bins fuzz fuzz-bins fuzz-replay
+	image bench clean test-bins fuzz fuzz-bins fuzz-replay stress crash
 
 # Keep objects make considers intermediate (fuzz and test objects), so nothing rebuilds twice.
 .SECONDARY:
@@ -100,14 +105,21 @@ $(BUILD)/tests/plugins/%: tests/plugins/%.c
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(shell $(PKG_CONFIG) --cflags json-c) \
 		-o $@ $< $(shell $(PKG_CONFIG) --libs json-c)
 
+# Benchmark tools (scripts/bench.sh): like the fake plugins, never instrumented.
+$(BUILD)/tests/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $(shell $(PKG_CONFIG) --cflags json-c) \
+		-o $@ $< $(shell $(PKG_CONFIG) --libs json-c)
+
 # Fuzz targets: with FUZZ=1 (clang) real libFuzzer binaries; otherwise corpus replayers that
 # `make check` runs over tests/fuzz/corpus/<target>/ (seeds and every crash found, as regressions).
 ifeq ($(FUZZ),1)
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBRCI)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBLAUNCHER) $(LIBRCI)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 else
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIBRCI)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIBLAUNCHER) \
+	$(LIBRCI)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 endif
@@ -128,14 +140,33 @@ fuzz:
 			build-fuzz/corpus/$$t 2>&1 | grep -E '^#[0-9]+ *DONE|^Done|ERROR|SUMMARY' || exit 1; \
 	done
 
-test-bins: $(PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS)
+test-bins: $(PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS)
 
 check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
 	$(MAKE) fuzz-replay
 
-check-integration: test-bins
+$(IMAGE): $(HELPER) $(INIT) image/build.sh $(wildcard image/net.d/*) VERSION
+	image/build.sh $(BUILD) $(IMAGE_DIR)
+
+image: $(IMAGE)
+
+# The launcher suite runs once more with --image (issue 5), in the plain build only: under ASan
+# the image suite (40-image) already runs the launcher's unpacking, and time is counted.
+check-integration: test-bins $(IMAGE)
 	BUILD=$(abspath $(BUILD)) tests/run-integration.sh
+	$(if $(filter 1,$(SANITIZE)),,BUILD=$(abspath $(BUILD)) RCI_TEST_IMAGE=1 \
+		tests/run-integration.sh tests/integration/20-launcher.bats)
+
+# The long runs of issue 6's hardening suites (make check runs them bounded): the storm with
+# 8 workers x 200 operations through the launcher, 120 crash trials.
+stress: test-bins
+	BUILD=$(abspath $(BUILD)) RCI_STRESS_STORM_OPS=200 RCI_TEST_TIMEOUT=3600 \
+		tests/run-integration.sh tests/integration/51-storm.bats
+
+crash: test-bins
+	BUILD=$(abspath $(BUILD)) RCI_STRESS_CRASH_TRIALS=120 RCI_TEST_TIMEOUT=3600 \
+		tests/run-integration.sh tests/integration/52-crash.bats
 
 # `make check` is what CI and the README run: unit + integration, then the same under ASan/UBSan.
 check: lint check-unit check-integration
@@ -154,8 +185,9 @@ fmt:
 demo: all
 	scripts/demo.sh
 
-bench: all
-	scripts/bench.sh
+# Rootless (as root: as the test user); BENCH_QUICK=1 for a smoke run; see the README.
+bench: all $(PLUGIN_BINS) $(BENCH_BINS)
+	BUILD=$(abspath $(BUILD)) scripts/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
@@ -171,4 +203,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

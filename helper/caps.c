@@ -5,12 +5,14 @@
 #include <stdbool.h>
 #include <sys/prctl.h>
 
-const cap_value_t rci_plugin_caps[] = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_DAC_OVERRIDE};
+const cap_value_t rci_plugin_caps[] = {CAP_NET_ADMIN,	 CAP_NET_RAW,	       CAP_SYS_ADMIN,
+				       CAP_DAC_OVERRIDE, CAP_NET_BIND_SERVICE, CAP_SETGID};
 const size_t rci_plugin_caps_count = sizeof(rci_plugin_caps) / sizeof(rci_plugin_caps[0]);
 
 const char *rci_plugin_caps_names(void)
 {
-	return "cap_net_admin,cap_net_raw,cap_sys_admin,cap_dac_override";
+	return "cap_net_admin,cap_net_raw,cap_sys_admin,cap_dac_override,cap_net_bind_service,cap_"
+	       "setgid";
 }
 
 static bool kept(cap_value_t c)

@@ -133,6 +133,11 @@ out:
 		cleanup_json json_object *o = json_object_new_object();
 		json_object_object_add(o, "ns", json_object_new_string(host_ns));
 		json_object_object_add(o, "ifname", json_object_new_string(ifname));
+		/* Extra fields (Contract 1 allows them) spare the launcher two more execs:
+		 * print-netns-path's userns, and print-cni-result's result. */
+		json_object_object_add(o, "userns", json_object_new_string(userns));
+		if (result)
+			json_object_object_add(o, "result", json_object_get(result));
 		ret = rci_json_print(o, err);
 	}
 	if (result)

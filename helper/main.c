@@ -5,6 +5,7 @@
  * place that prints an error and maps its kind to the exit status.
  */
 #include "commands.h"
+#include "dnsmasq_shim.h"
 #include "log.h"
 #include "util.h"
 
@@ -49,6 +50,8 @@ static int fail(rci_error_t err)
 
 int main(int argc, char **argv)
 {
+	if (argc > 0 && rci_dnsmasq_shim_invoked(argv[0]))
+		return rci_dnsmasq_shim_main(argc, argv);
 	rci_log_init("rootless-cni-infra", RCI_LOG_WARNING);
 	/* A closed stdout must give an error, not kill us halfway through a state change. */
 	signal(SIGPIPE, SIG_IGN);

@@ -70,8 +70,12 @@ remove_file:
 
 bool rci_netns_is_pinned(const char *path)
 {
+	/* Our pins are bind mounts, never symlinks: statfs would follow a planted link to
+	 * another pinned netns, and plugins would configure that one. */
+	struct stat st;
 	struct statfs sfs;
-	return statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
+	return lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && statfs(path, &sfs) == 0 &&
+	       sfs.f_type == NSFS_MAGIC;
 }
 
 int rci_netns_remove(const char *path, rci_error_t *err)

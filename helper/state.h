@@ -55,6 +55,8 @@ int rci_state_load(struct rci_state *st, const char *id, struct rci_container_re
 		   rci_error_t *err);
 /* Writes the record atomically; a record without attachments is removed instead. */
 int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rci_error_t *err);
+/* True when at least one ID has a record (stops at the first: is-idle runs on every dealloc). */
+int rci_state_any(struct rci_state *st, bool *any, rci_error_t *err);
 /* IDs that have a record, sorted. */
 int rci_state_list_ids(struct rci_state *st, char ***ids, rci_error_t *err);
 

@@ -9,16 +9,20 @@
 #include <sched.h>
 #include <string.h>
 
-struct ns_fds {
-	int user, mnt, net;
-};
+/* Joined in this order: the user namespace grants the rights to join the other two. */
+static const struct {
+	const char *name;
+	int type;
+} infra_ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"net", CLONE_NEWNET}};
 
 static int join_infra(void *data)
 {
-	const struct ns_fds *f = data;
-	if (lr_join_userns(f->user) < 0 || setns(f->mnt, CLONE_NEWNS) < 0 ||
-	    setns(f->net, CLONE_NEWNET) < 0)
+	const int *fds = data;
+	if (lr_join_userns(fds[0]) < 0)
 		return -1;
+	for (size_t i = 1; i < RCI_ARRAY_SIZE(infra_ns); i++)
+		if (setns(fds[i], infra_ns[i].type) < 0)
+			return -1;
 	return chdir("/");
 }
 
@@ -60,29 +64,41 @@ static void setup_io(struct rci_spawn *sp, bool passthrough)
 static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		       bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
-	struct ns_fds f = {open_ns(inf, "user"), open_ns(inf, "mnt"), open_ns(inf, "net")};
+	int fds[RCI_ARRAY_SIZE(infra_ns)];
 	int ret = -1;
-	if (f.user < 0 || f.mnt < 0 || f.net < 0) {
-		rci_make_error(err, errno, "open the namespaces of the infra (pid %d)",
-			       (int)inf->pid);
+	/* Declared before the first goto: a jump past their initialisation would free garbage. */
+	cleanup_strv char **argv = NULL;
+	cleanup_strv char **env = NULL;
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++)
+		fds[i] = open_ns(inf, infra_ns[i].name);
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++) {
+		if (fds[i] < 0) {
+			rci_make_error(err, errno, "open the %s namespace of the infra (pid %d)",
+				       infra_ns[i].name, (int)inf->pid);
+			goto out;
+		}
+	}
+	/* Opened by pid: still the infra's only if that pid was not reused meanwhile. */
+	if (!lr_infra_alive(inf)) {
+		rci_make_error(err, ESRCH, "the infra (pid %d) exited", (int)inf->pid);
 		goto out;
 	}
-	cleanup_strv char **argv = helper_argv(ctx, args);
-	cleanup_strv char **env = lr_infra_env(ctx, inf);
+	argv = helper_argv(ctx, args);
+	env = lr_infra_env(ctx, inf);
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);
 	sp.path = LR_IN_HELPER;
 	sp.argv = argv;
 	sp.envp = env;
 	sp.child_setup = join_infra;
-	sp.child_data = &f;
+	sp.child_data = fds;
 	sp.etxtbsy_retries = 1;
 	setup_io(&sp, passthrough);
 	ret = rci_spawn_run(&sp, res, err);
 out:
-	for (int *fd = &f.user; fd <= &f.net; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return ret;
 }
 
@@ -102,6 +118,10 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 		rci_strv_push(&rargs, hargv[i]);
 	cleanup_strv char **argv = lr_runtime_argv(&inf->rt, inf->runtime_root, rargs);
 	cleanup_close int user = inf->own_userns ? open_ns(inf, "user") : -1;
+	if (inf->own_userns && (user < 0 || !lr_infra_alive(inf)))
+		return rci_make_error(err, user < 0 ? errno : ESRCH,
+				      "open the user namespace of the infra (pid %d)",
+				      (int)inf->pid);
 	extern char **environ;
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);
@@ -155,14 +175,14 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 				break;
 			}
 		}
-		size_t l = strlen(msg);
-		while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-			msg[--l] = '\0';
+		if (*msg)
+			rci_debug("helper `%s` said:\n%s", args[0], msg);
+		cleanup_free char *line = rci_one_line(msg, 0);
 		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
 		int kind =
 		    res.exit_code >= 1 && res.exit_code <= 4 ? res.exit_code : RCI_ERR_FAILED;
-		if (*msg)
-			rci_make_error_kind(err, kind, 0, "%s", msg);
+		if (*line)
+			rci_make_error_kind(err, kind, 0, "%s", line);
 		else
 			rci_make_error_kind(err, kind, 0, "helper `%s` %s", args[0], how);
 	} else {

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#define SYNOPSIS "alloc ID NET [POD_NAME [IP [MAC]]] [-p HOSTPORT:CTRPORT[/tcp|udp]]..."
+#define SYNOPSIS "alloc ID NET [POD_NAME [IP [MAC]]] [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]]..."
 
 static void rollback(struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
 		     const char *net)
@@ -67,6 +67,8 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		lr_usage_error(err, SYNOPSIS, "ID and NET are required");
 		goto out;
 	}
+	if (lr_ports_check_dups(ports, nports, err) < 0)
+		goto out;
 	const char *id = pos[0], *net = pos[1];
 	/* The pod name is the container's hostname for dnsname: default to the ID. */
 	const char *pod = npos > 2 ? pos[2] : id;
@@ -76,7 +78,7 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	}
 	/* The helper's own validation (shared library): bad input never starts an infra. */
 	if (rci_validate_id(id, err) < 0 || rci_validate_network(net, err) < 0 ||
-	    (*pos[3] && rci_validate_ip(pos[3], err) < 0) ||
+	    rci_validate_pod_name(pod, err) < 0 || (*pos[3] && rci_validate_ip(pos[3], err) < 0) ||
 	    (*pos[4] && rci_validate_mac(pos[4], err) < 0))
 		goto out;
 	if (lr_netconf_check(ctx, net, err) < 0)
@@ -90,29 +92,44 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, true, err) < 0)
 		goto out;
 
+	/* A taken host port fails here, before the CNI ADD. */
+	if (lr_ports_check(s.inf, ports, nports, err) < 0)
+		goto reap;
+
 	char *aargs[] = {"alloc", (char *)id, (char *)net, (char *)pod, pos[3], pos[4], NULL};
 	alloc = lr_call_json(ctx, s.inf, aargs, err);
 	/* The helper rolled its own failure back; an existing attachment (conflict) stays. */
 	if (!alloc)
 		goto reap;
-	char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
-	json_object *result = lr_call_json(ctx, s.inf, rargs, err);
-	if (!result)
-		goto undo;
+	/* This helper returns the result and userns with alloc (extra fields); a helper that
+	 * does not (an older image) is asked with the contract's two print-* calls. */
+	json_object *result = rci_json_get_type(alloc, "result", json_type_object);
+	if (result) {
+		result = json_object_get(result);
+	} else {
+		char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
+		result = lr_call_json(ctx, s.inf, rargs, err);
+		if (!result)
+			goto undo;
+	}
 	out = json_object_new_object();
-	char *pargs[] = {"print-netns-path", (char *)id, NULL};
-	paths = lr_call_json(ctx, s.inf, pargs, err);
-	if (!paths) {
-		json_object_put(result);
-		goto undo;
+	if (rci_json_get_string(alloc, "userns")) {
+		paths = json_object_get(alloc);
+	} else {
+		char *pargs[] = {"print-netns-path", (char *)id, NULL};
+		paths = lr_call_json(ctx, s.inf, pargs, err);
+		if (!paths) {
+			json_object_put(result);
+			goto undo;
+		}
 	}
 	const char *netns = rci_json_get_string(alloc, "ns");
 	if (!netns)
 		netns = rci_json_get_string(paths, "path");
 	userns = lr_infra_userns_path(s.inf);
 	const char *u = rci_json_get_string(paths, "userns");
-	json_object *uidm = lr_userns_mappings(s.inf->pid, false, err);
-	json_object *gidm = uidm ? lr_userns_mappings(s.inf->pid, true, err) : NULL;
+	json_object *uidm = lr_infra_mappings(s.inf, false, err);
+	json_object *gidm = uidm ? lr_infra_mappings(s.inf, true, err) : NULL;
 	if (!netns || !gidm) {
 		if (!netns)
 			rci_make_error(err, 0, "helper `alloc` printed no netns path: `%s`",

@@ -7,6 +7,7 @@
  */
 #include "bundle.h"
 #include "commands.h"
+#include "conf.h"
 #include "netconf.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -49,10 +50,8 @@ static void row(struct report *r, enum verdict v, const char *check, const char 
 		detail = NULL;
 	va_end(ap);
 	/* One line per row: multi-line runtime messages are folded. */
-	for (char *p = detail; p && *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	printf("%-24s %-5s %s\n", check, tag[v], detail ? detail : "");
+	cleanup_free char *line = rci_one_line(detail, 0);
+	printf("%-24s %-5s %s\n", check, tag[v], line);
 	if (v != OK && fix) {
 		char *f = xasprintf("%s: %s", check, fix);
 		rci_strv_push(&r->fixes, f);
@@ -133,10 +132,16 @@ static void check_idmap(struct report *r, const struct lr_userns_plan *plan)
 {
 	if (plan->shared)
 		return;
-	if (plan->single && strstr(plan->reason, "subordinate"))
+	if (plan->single && !plan->has_ranges)
 		row(r, WARN, "subuid/subgid",
 		    "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER",
 		    "%s: only your own ID is mapped", plan->reason);
+	else if (plan->single)
+		/* Ranges exist but cannot be used: the missing helper is named below. */
+		row(r, WARN, "subuid/subgid", "install the uidmap package (newuidmap, newgidmap)",
+		    "uid %lu+%lu, gid %lu+%lu unused (%s): only your own ID is mapped",
+		    plan->uid[1].host_id, plan->uid[1].size, plan->gid[1].host_id,
+		    plan->gid[1].size, plan->reason);
 	else
 		row(r, OK, "subuid/subgid", NULL, "uid %lu+%lu, gid %lu+%lu", plan->uid[1].host_id,
 		    plan->uid[1].size, plan->gid[1].host_id, plan->gid[1].size);
@@ -181,6 +186,44 @@ static void check_program(struct report *r, const char *name, const char *fix, b
 	row(r, OK, name, NULL, "%s (%s)", path, v ? v : "?");
 }
 
+/* The pid in a name ending "-<pid>" (or "-<pid>-<n>" for @twice), 0 when there is none. */
+static long name_pid(const char *name, bool twice)
+{
+	const char *dash = strrchr(name, '-');
+	if (twice && dash) {
+		cleanup_free char *head = xstrndup(name, (size_t)(dash - name));
+		const char *d2 = strrchr(head, '-');
+		return d2 ? strtol(d2 + 1, NULL, 10) : 0;
+	}
+	return dash ? strtol(dash + 1, NULL, 10) : 0;
+}
+
+/*
+ * What killed doctors left: bundles "doctor-<rt>-<pid>" (and their ".doctor-<rt>-<pid>.tmp-"
+ * and ".del-" forms) and runtime roots ".doctor-runtime-<pid>", whose <pid> is gone.
+ */
+static void sweep_stale(const struct lr_ctx *ctx)
+{
+	cleanup_dir DIR *d = opendir(ctx->state_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		const char *n = de->d_name;
+		long pid = 0;
+		if (!strncmp(n, "doctor-", 7) || !strncmp(n, ".doctor-runtime-", 16))
+			pid = name_pid(n, false);
+		else if (!strncmp(n, ".doctor-", 8) && strstr(n, ".tmp-"))
+			pid = name_pid(n, false);
+		else if (!strncmp(n, ".doctor-", 8) && strstr(n, ".del-"))
+			pid = name_pid(n, true);
+		if (pid <= 0 || pid == getpid() || lr_proc_alive((pid_t)pid, 0))
+			continue;
+		cleanup_free char *p = xasprintf("%s/%s", ctx->state_dir, n);
+		rci_error_t tmp = NULL;
+		if (lr_remove_tree(p, &tmp) < 0)
+			rci_error_release(&tmp);
+	}
+}
+
 /* Runs /bin/true in a throwaway container built like the infra, with @rt. */
 static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 			 const struct lr_userns_plan *plan, char **msg)
@@ -188,7 +231,8 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	rci_error_t err = NULL;
 	int ret = -1;
 	int userns_fd = -1;
-	cleanup_free char *name = xasprintf("doctor-%s", rt->name);
+	/* Per process: concurrent doctors must not share (or remove) each other's bundle. */
+	cleanup_free char *name = xasprintf("doctor-%s-%d", rt->name, (int)getpid());
 	cleanup_free char *root = xasprintf("%s/.doctor-runtime-%d", ctx->state_dir, (int)getpid());
 	cleanup_free char *bundle = NULL;
 	cleanup_free char *tmp = lr_bundle_begin(ctx->state_dir, name, &err);
@@ -280,12 +324,7 @@ static void check_plugins(struct lr_ctx *ctx, struct report *r)
 			missing = m;
 		}
 	}
-	cleanup_free char *dirs = xstrdup("");
-	for (size_t k = 0; ctx->plugin_dirs && ctx->plugin_dirs[k]; k++) {
-		char *d = xasprintf("%s%s%s", dirs, k ? ":" : "", ctx->plugin_dirs[k]);
-		free(dirs);
-		dirs = d;
-	}
+	cleanup_free char *dirs = rci_strv_join(ctx->plugin_dirs, ":", NULL);
 	if (*missing)
 		row(r, FAIL, "CNI plugins",
 		    "apt install containernetworking-plugins, or pass --cni-plugin-dir",
@@ -303,9 +342,18 @@ static void check_cni_config(struct lr_ctx *ctx, struct report *r)
 		row(r, FAIL, "CNI config", "make install, or pass --cni-config-dir", "%s", text);
 		return;
 	}
-	cleanup_free char *nets = lr_netconf_list(ctx);
-	row(r, *nets ? OK : FAIL, "CNI config", "add a .conflist there, or pass --cni-config-dir",
-	    "%s (networks: %s)", ctx->cni_config_dir, *nets ? nets : "none");
+	/* The shipped network's name, looked up by the helper's own rules (cni_conf_find). */
+	struct cni_netconf *conf = NULL;
+	if (cni_conf_find(ctx->cni_config_dir, "default", &conf, &err) == 0) {
+		row(r, OK, "CNI config", NULL, "%s (network `default`: %zu plugins)",
+		    ctx->cni_config_dir, cni_conf_plugin_count(conf));
+		cni_conf_free(conf);
+		return;
+	}
+	cleanup_free char *text = rci_error_text(err);
+	row(r, err->kind == RCI_ERR_NOT_FOUND ? WARN : FAIL, "CNI config",
+	    "add a .conflist there, or pass --cni-config-dir", "%s", text);
+	rci_error_release(&err);
 }
 
 static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env, const char *name)
@@ -328,6 +376,7 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		return lr_usage_error(err, "doctor", "no arguments expected");
 	struct report r = {0};
 	struct lr_userns_plan plan;
+	sweep_stale(ctx);
 	if (lr_userns_plan(&plan, err) < 0)
 		return -1;
 	printf("%-24s %-5s %s\n", "CHECK", "STATE", "DETAIL");

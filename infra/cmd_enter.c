@@ -1,16 +1,153 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
 #include "commands.h"
+#include "fs.h"
 #include "json.h"
+#include "log.h"
 #include "runtime.h"
 #include "session.h"
+#include "slirp.h"
 #include "util.h"
+#include "validate.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #define SYNOPSIS "enter ID -- CMD..."
+
+/* A resolv.conf word: printable, no blanks (a result must not inject lines). */
+static bool word_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Appends the strings of @arr not yet in *@v. */
+static void add_words(char ***v, json_object *arr)
+{
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *s =
+		    json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+		if (!s || !word_ok(s)) {
+			rci_warning("ignoring the DNS entry `%s` of a CNI result",
+				    s ? s : json_object_to_json_string(e));
+			continue;
+		}
+		bool seen = false;
+		for (size_t k = 0; *v && (*v)[k] && !seen; k++)
+			seen = !strcmp((*v)[k], s);
+		if (!seen)
+			rci_strv_push(v, s);
+	}
+}
+
+/*
+ * The container's resolv.conf, as an engine would write it from the CNI results (their `dns`:
+ * nameservers, search, options) of every network ID is attached to, in attachment order. A
+ * network without DNS (no dnsname in its chain) leaves the container slirp4netns' forwarder,
+ * which the container reaches through the infra's masquerading.
+ */
+static char *resolv_conf(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+			 rci_error_t *err)
+{
+	char *largs[] = {"list", NULL};
+	cleanup_json json_object *list = lr_call_json(ctx, inf, largs, err);
+	if (!list)
+		return NULL;
+	cleanup_strv char **ns = NULL;
+	cleanup_strv char **search = NULL;
+	cleanup_strv char **opts = NULL;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *aid = rci_json_get_string(a, "id");
+		const char *net = rci_json_get_string(a, "network");
+		if (!aid || !net || strcmp(aid, id) != 0)
+			continue;
+		char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
+		cleanup_json json_object *r = lr_call_json(ctx, inf, rargs, err);
+		if (!r)
+			return NULL;
+		json_object *dns = rci_json_get_type(r, "dns", json_type_object);
+		if (!dns)
+			continue;
+		add_words(&ns, rci_json_get_type(dns, "nameservers", json_type_array));
+		json_object *domain = NULL;
+		if (json_object_object_get_ex(dns, "domain", &domain)) {
+			json_object *one = json_object_new_array();
+			json_object_array_add(one, json_object_get(domain));
+			add_words(&search, one);
+			json_object_put(one);
+		}
+		add_words(&search, rci_json_get_type(dns, "search", json_type_array));
+		add_words(&opts, rci_json_get_type(dns, "options", json_type_array));
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		rci_make_error(err, errno, "open_memstream");
+		return NULL;
+	}
+	fprintf(f, "# rootless-cni-launcher enter: DNS of `%s` from its CNI results\n", id);
+	for (size_t i = 0; ns && ns[i]; i++)
+		fprintf(f, "nameserver %s\n", ns[i]);
+	if (!ns)
+		fprintf(f, "nameserver %s\n", LR_SLIRP_DNS);
+	for (size_t i = 0; search && search[i]; i++)
+		fprintf(f, "%s%s%s", i ? " " : "search ", search[i], search[i + 1] ? "" : "\n");
+	for (size_t i = 0; opts && opts[i]; i++)
+		fprintf(f, "%s%s%s", i ? " " : "options ", opts[i], opts[i + 1] ? "" : "\n");
+	if (fclose(f) != 0) {
+		rci_make_error(err, errno, "write the resolv.conf text");
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Writes @text to a new file in the state dir; returns its path or NULL with *err. */
+static char *write_temp(const struct lr_ctx *ctx, const char *text, rci_error_t *err)
+{
+	char *path = xasprintf("%s/.enter-%d.resolv.conf", ctx->state_dir, (int)getpid());
+	/* A file left by a killed enter whose pid we now have: ours to replace. */
+	unlink(path);
+	cleanup_close int fd =
+	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || rci_write_all(fd, text, strlen(text)) < 0) {
+		rci_make_error(err, errno, "write `%s`", path);
+		if (fd >= 0)
+			unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/*
+ * After joining the user namespace: a mount namespace of our own (a copy of the host's, its
+ * mounts slaves so nothing propagates back) where /etc/resolv.conf is @conf. A host without
+ * /etc/resolv.conf keeps its resolver: warned, not fatal.
+ */
+static int private_resolv_conf(const char *conf, rci_error_t *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return rci_make_error(err, errno, "create a mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return rci_make_error(err, errno, "make the mounts of `/` slaves");
+	if (mount(conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+		rci_warning("cannot bind the container's DNS configuration over "
+			    "/etc/resolv.conf: %s",
+			    strerror(errno));
+	return 0;
+}
 
 int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
@@ -22,12 +159,16 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		first++;
 	if (first >= argc)
 		return lr_usage_error(err, SYNOPSIS, "no command given");
+	if (rci_validate_id(id, err) < 0)
+		return -1;
 	struct lr_session s = {.lock_fd = -1};
 	int ret = -1;
 	cleanup_close int userfd = -1;
 	cleanup_close int netfd = -1;
 	cleanup_json json_object *paths = NULL;
 	cleanup_free char *userns = NULL;
+	cleanup_free char *text = NULL;
+	cleanup_free char *conf = NULL;
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
 		goto out;
 	if (!s.inf) {
@@ -44,6 +185,9 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		rci_make_error(err, 0, "helper printed no netns path for `%s`", id);
 		goto out;
 	}
+	text = resolv_conf(ctx, s.inf, id, err);
+	if (!text)
+		goto out;
 	/* Opened as the host user first: the paths resolve in the host's mount namespace. */
 	userfd = open(userns, O_RDONLY | O_CLOEXEC);
 	netfd = open(netns, O_RDONLY | O_CLOEXEC);
@@ -51,6 +195,14 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		rci_make_error(err, errno, "open `%s`", userfd < 0 ? userns : netns);
 		goto out;
 	}
+	/* Opened by pid: still the infra's only if that pid was not reused meanwhile. */
+	if (!lr_infra_alive(s.inf)) {
+		rci_make_error(err, ESRCH, "the infra (pid %d) exited", (int)s.inf->pid);
+		goto out;
+	}
+	conf = write_temp(ctx, text, err);
+	if (!conf)
+		goto out;
 	if (lr_join_userns(userfd) < 0) {
 		rci_make_error(err, errno, "join the user namespace `%s`", userns);
 		goto out;
@@ -59,12 +211,18 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		rci_make_error(err, errno, "join the network namespace `%s`", netns);
 		goto out;
 	}
+	if (private_resolv_conf(conf, err) < 0)
+		goto out;
+	/* The mount holds the file: its name can go now. */
+	unlink(conf);
 	/* The lock fd is close-on-exec: CMD does not hold the launcher lock. */
 	fflush(stdout);
 	execvp(argv[first], argv + first);
 	rci_make_error_kind(err, errno == ENOENT ? RCI_ERR_NOT_FOUND : RCI_ERR_FAILED, errno,
 			    "exec `%s`", argv[first]);
 out:
+	if (conf)
+		unlink(conf);
 	lr_session_close(&s);
 	return ret;
 }

@@ -27,11 +27,13 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		json_object_object_add(o, "bundle", json_object_new_string(s.inf->bundle));
 		json_object_object_add(o, "userns", json_object_new_string(userns));
 		json_object_object_add(o, "ownUserns", json_object_new_boolean(s.inf->own_userns));
+		if (s.inf->image) /* --image: the manifest digest it runs from */
+			json_object_object_add(o, "image", json_object_new_string(s.inf->image));
 		rci_error_t tmp = NULL;
-		json_object *m = lr_userns_mappings(s.inf->pid, false, &tmp);
+		json_object *m = lr_infra_mappings(s.inf, false, &tmp);
 		if (m)
 			json_object_object_add(o, "uidMappings", m);
-		m = lr_userns_mappings(s.inf->pid, true, &tmp);
+		m = lr_infra_mappings(s.inf, true, &tmp);
 		if (m)
 			json_object_object_add(o, "gidMappings", m);
 		rci_error_release(&tmp);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "context.h"
 #include "fs.h"
+#include "image.h"
 #include "log.h"
 #include "userns.h"
 #include "util.h"
@@ -28,6 +29,7 @@ void lr_ctx_free(struct lr_ctx *ctx)
 	rci_strv_free(ctx->plugin_dirs);
 	free(ctx->runtime);
 	free(ctx->image);
+	lr_image_free(ctx->img);
 	free(ctx->self_dir);
 	rci_strv_free(ctx->extra_env);
 	memset(ctx, 0, sizeof(*ctx));
@@ -58,6 +60,17 @@ static char *default_state_dir(void)
 	return xasprintf("/tmp/rootless-cni-infra-%u", (unsigned)geteuid());
 }
 
+/* Replaces *@path by its realpath(); a missing one is a not-found error naming @option. */
+static int absolutize(char **path, const char *option, rci_error_t *err)
+{
+	char *real = realpath(*path, NULL);
+	if (!real)
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, errno, "%s `%s`", option, *path);
+	free(*path);
+	*path = real;
+	return 0;
+}
+
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
 	char exe[PATH_MAX];
@@ -72,19 +85,27 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "--root `%s` must be absolute",
 					   ctx->state_dir);
 	if (!ctx->plugin_dirs) {
+		ctx->plugin_dirs_default = true;
 		for (size_t i = 0; i < RCI_ARRAY_SIZE(default_plugin_dirs); i++)
 			if (is_dir(default_plugin_dirs[i]))
 				rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[i]);
 		if (!ctx->plugin_dirs)
 			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
 	}
-	for (size_t i = 0; ctx->plugin_dirs[i]; i++)
-		if (ctx->plugin_dirs[i][0] != '/')
-			return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-						   "--cni-plugin-dir `%s` must be absolute",
-						   ctx->plugin_dirs[i]);
 	if (rci_mkdir_p(ctx->state_dir, 0700, true, err) < 0)
 		return rci_error_wrap(err, "state directory");
+	/*
+	 * Relative paths would be resolved later against other directories (runc resolves bind
+	 * sources against the bundle) and recorded as given: make them absolute now.
+	 */
+	if (ctx->cni_config_dir) {
+		ctx->cni_config_dir_given = true;
+		if (absolutize(&ctx->cni_config_dir, "--cni-config-dir", err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; !ctx->plugin_dirs_default && ctx->plugin_dirs[i]; i++)
+		if (absolutize(&ctx->plugin_dirs[i], "--cni-plugin-dir", err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -163,9 +184,12 @@ char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char 
 {
 	const char *e = getenv(env);
 	if (e && *e) {
-		if (access(e, X_OK) == 0)
-			return xstrdup(e);
-		rci_make_error(err, errno, "$%s `%s`", env, e);
+		/* Absolute: it becomes a bind mount source, resolved against the bundle. */
+		char *real = realpath(e, NULL);
+		if (real && access(real, X_OK) == 0)
+			return real;
+		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, errno, "$%s `%s`", env, e);
+		free(real);
 		return NULL;
 	}
 	char *cands[2] = {ctx->self_dir ? xasprintf("%s/%s", ctx->self_dir, name) : NULL,

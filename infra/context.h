@@ -6,7 +6,9 @@
 
 #include "error.h"
 
-/* Paths inside the infra container (imageless rootfs and, later, the image's layout). */
+struct lr_image;
+
+/* Paths inside the infra container, imageless or from an image (image/build.sh lays it out so). */
 #define LR_IN_HELPER "/usr/local/bin/rootless-cni-infra"
 #define LR_IN_INIT "/usr/local/bin/rootless-cni-infra-init"
 #define LR_IN_CNI_CONF "/etc/cni/net.d"
@@ -16,12 +18,15 @@
 
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	char *state_dir;      /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
-	char *cni_config_dir; /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
-	char **cni_searched;  /* config dirs considered, for "network not found" */
-	char **plugin_dirs;   /* --cni-plugin-dir (colon-separated) or the distribution's */
-	char *runtime;	      /* --runtime NAME|PATH, NULL: the one that works */
-	char *image;	      /* --image OCI layout (not yet supported) */
+	char *state_dir;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	char *cni_config_dir;	   /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
+	bool cni_config_dir_given; /* it came from --cni-config-dir (lr_ctx_setup) */
+	char **cni_searched;	   /* config dirs considered, for "network not found" */
+	char **plugin_dirs;	   /* --cni-plugin-dir (colon-separated) or the distribution's */
+	char *runtime;		   /* --runtime NAME|PATH, NULL: the one that works */
+	char *image;		   /* --image OCI layout, NULL: imageless */
+	struct lr_image *img;	   /* --image, once lr_image_setup prepared it (image.h) */
+	bool plugin_dirs_default;  /* no --cni-plugin-dir: the distribution's or the image's */
 	bool debug;
 	char *self_dir;	  /* directory of the launcher binary */
 	char **extra_env; /* added to the helper's environment for one call */

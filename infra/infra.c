@@ -2,21 +2,30 @@
 #include "infra.h"
 #include "bundle.h"
 #include "fs.h"
+#include "image.h"
 #include "json.h"
 #include "log.h"
 #include "proc.h"
 #include "rootfs.h"
 #include "slirp.h"
+#include "testpoint.h"
 #include "userns.h"
 #include "util.h"
+#include "init/teardown.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define RECORD "infra.json"
-#define STOP_TIMEOUT_MS 30000
+/* Longer than the init may take to release every attachment, or stop would cut it short. */
+#define STOP_TIMEOUT_MS (RCI_INIT_GC_TIMEOUT_MS + RCI_INIT_KILL_GRACE_MS + 10000)
+_Static_assert(STOP_TIMEOUT_MS > RCI_INIT_GC_TIMEOUT_MS + RCI_INIT_KILL_GRACE_MS,
+	       "stop must outwait the init's teardown");
+/* Processes left in the infra's mount namespace: killed and waited for, at most this long. */
+#define SWEEP_TIMEOUT_MS 10000
 #define CREATE_TIMEOUT_MS 60000
 #define READY_TIMEOUT_MS 15000
 
@@ -29,6 +38,9 @@ void lr_infra_free(struct lr_infra *inf)
 	free(inf->bundle);
 	free(inf->api_socket);
 	free(inf->cni_path);
+	free(inf->image);
+	free(inf->cni_config_dir);
+	rci_strv_free(inf->plugin_dirs);
 	free(inf);
 }
 
@@ -39,10 +51,11 @@ char *lr_infra_userns_path(const struct lr_infra *inf)
 
 bool lr_infra_alive(const struct lr_infra *inf)
 {
-	return inf && lr_proc_alive(inf->pid, inf->pid_start);
+	return inf && inf->ready && lr_proc_alive(inf->pid, inf->pid_start);
 }
 
-char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf)
+/* The infra's own variables: what config.json gives the init. */
+static char **base_env(const struct lr_infra *inf)
 {
 	char **env = NULL;
 	char *s;
@@ -58,6 +71,13 @@ char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf)
 		rci_strv_push(&env, s);
 		free(s);
 	}
+	return env;
+}
+
+char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf)
+{
+	char **env = base_env(inf);
+	char *s;
 	for (size_t i = 0; ctx && ctx->extra_env && ctx->extra_env[i]; i++)
 		rci_strv_push(&env, ctx->extra_env[i]);
 	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
@@ -85,6 +105,22 @@ static int record_write(const struct lr_ctx *ctx, const struct lr_infra *inf, rc
 	json_object_object_add(o, "slirpPid", json_object_new_int(inf->slirp_pid));
 	json_object_object_add(o, "slirpStart", json_object_new_uint64(inf->slirp_start));
 	json_object_object_add(o, "ownUserns", json_object_new_boolean(inf->own_userns));
+	json_object_object_add(o, "ready", json_object_new_boolean(inf->ready));
+	if (inf->image)
+		json_object_object_add(o, "image", json_object_new_string(inf->image));
+	if (inf->mntns.ino) {
+		json_object *ns = json_object_new_object();
+		json_object_object_add(ns, "dev", json_object_new_uint64(inf->mntns.dev));
+		json_object_object_add(ns, "ino", json_object_new_uint64(inf->mntns.ino));
+		json_object_object_add(o, "mntNs", ns);
+	}
+	if (inf->cni_config_dir)
+		json_object_object_add(o, "cniConfigDir",
+				       json_object_new_string(inf->cni_config_dir));
+	json_object *dirs = json_object_new_array();
+	for (size_t i = 0; inf->plugin_dirs && inf->plugin_dirs[i]; i++)
+		json_object_array_add(dirs, json_object_new_string(inf->plugin_dirs[i]));
+	json_object_object_add(o, "pluginDirs", dirs);
 	cleanup_close int dfd = rci_open_dir(ctx->state_dir, err);
 	if (dfd < 0)
 		return -1;
@@ -102,6 +138,12 @@ static int64_t get_int(json_object *o, const char *key)
 {
 	json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static uint64_t get_uint(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
 int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
@@ -130,12 +172,28 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->api_socket = get_str(o, "apiSocket");
 	inf->cni_path = get_str(o, "cniPath");
 	inf->pid = (pid_t)get_int(o, "pid");
-	inf->pid_start = (unsigned long long)get_int(o, "pidStart");
+	inf->pid_start = get_uint(o, "pidStart");
 	inf->slirp_pid = (pid_t)get_int(o, "slirpPid");
-	inf->slirp_start = (unsigned long long)get_int(o, "slirpStart");
+	inf->slirp_start = get_uint(o, "slirpStart");
+	json_object *ns = rci_json_get_type(o, "mntNs", json_type_object);
+	inf->mntns.dev = get_uint(ns, "dev");
+	inf->mntns.ino = get_uint(ns, "ino");
+	const char *conf = rci_json_get_string(o, "cniConfigDir");
+	inf->cni_config_dir = conf ? xstrdup(conf) : NULL;
+	json_object *dirs = rci_json_get_type(o, "pluginDirs", json_type_array);
+	for (size_t i = 0; dirs && i < json_object_array_length(dirs); i++) {
+		json_object *d = json_object_array_get_idx(dirs, i);
+		if (json_object_is_type(d, json_type_string))
+			rci_strv_push(&inf->plugin_dirs, json_object_get_string(d));
+	}
 	json_object *b;
 	inf->own_userns =
 	    json_object_object_get_ex(o, "ownUserns", &b) && json_object_get_boolean(b);
+	/* Records without the field predate provisional ones: complete when they have a pid. */
+	inf->ready =
+	    json_object_object_get_ex(o, "ready", &b) ? json_object_get_boolean(b) : inf->pid > 0;
+	const char *image = rci_json_get_string(o, "image");
+	inf->image = image ? xstrdup(image) : NULL;
 	*out = inf;
 	return 0;
 }
@@ -148,6 +206,33 @@ static bool exists(const char *p)
 	return lstat(p, &st) == 0;
 }
 
+/* Temp names of the bundle (bundle.h): a launcher killed while building or removing it. */
+static bool is_bundle_temp(const char *name)
+{
+	return !strncmp(name, ".bundle.tmp-", 12) || !strncmp(name, ".bundle.del-", 12);
+}
+
+/*
+ * Removes the bundle temp dirs of crashed launchers. Only under the exclusive lock: the bundle
+ * is built and removed under it alone, so none of them is in use.
+ */
+static void sweep_bundle_temps(const struct lr_ctx *ctx)
+{
+	cleanup_dir DIR *d = opendir(ctx->state_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!is_bundle_temp(de->d_name))
+			continue;
+		cleanup_free char *p = lr_ctx_path(ctx, de->d_name);
+		rci_error_t tmp = NULL;
+		rci_debug("removing `%s`, left by a launcher that died", p);
+		if (lr_remove_tree(p, &tmp) < 0) {
+			rci_warning("%s", tmp->msg);
+			rci_error_release(&tmp);
+		}
+	}
+}
+
 bool lr_infra_leftovers(const struct lr_ctx *ctx)
 {
 	static const char *const names[] = {RECORD, "bundle", "slirp4netns.sock", "runtime"};
@@ -156,6 +241,11 @@ bool lr_infra_leftovers(const struct lr_ctx *ctx)
 		if (exists(p))
 			return true;
 	}
+	cleanup_dir DIR *d = opendir(ctx->state_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (is_bundle_temp(de->d_name))
+			return true;
 	return false;
 }
 
@@ -194,10 +284,75 @@ static void stop_slirp(pid_t pid, unsigned long long start)
 	}
 }
 
+/*
+ * Daemons plugins start in the infra (dnsname's dnsmasq) outlive a SIGKILLed init: a runtime
+ * cannot kill what a rootless container without a cgroup leaves. They are the processes whose
+ * root is the bundle's root.path, which config.json still names.
+ */
+static char *bundle_root(const char *bundle)
+{
+	cleanup_close int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	rci_error_t tmp = NULL;
+	if (dfd < 0 || rci_read_file_at(dfd, "config.json", 1 << 20, &text, &len, &tmp) != 0) {
+		rci_error_release(&tmp);
+		return NULL;
+	}
+	cleanup_json json_object *cfg = rci_json_parse(text, len, "config.json", &tmp);
+	const char *path =
+	    rci_json_get_string(rci_json_get_type(cfg, "root", json_type_object), "path");
+	rci_error_release(&tmp);
+	if (!path)
+		return NULL;
+	return path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", bundle, path);
+}
+
+static void kill_leftovers(const char *bundle)
+{
+	cleanup_free char *root = bundle_root(bundle);
+	if (root)
+		lr_proc_kill_rooted_at(root);
+}
+
+/*
+ * The mount namespace of an infra whose record has none (a launcher killed between `create`
+ * and completing the record): the runtime's pid file names the init, trusted only while that
+ * process still has the bundle's root as its root (else the pid was reused).
+ */
+static bool mntns_from_pid_file(const struct lr_infra *inf, struct lr_ns_id *out)
+{
+	cleanup_free char *pidfile = xasprintf("%s/infra.pid", inf->bundle);
+	cleanup_free char *text = rci_read_tail(pidfile, 64);
+	cleanup_free char *root = bundle_root(inf->bundle);
+	long pid = strtol(text, NULL, 10);
+	if (pid <= 0 || !root)
+		return false;
+	char proot[64];
+	snprintf(proot, sizeof(proot), "/proc/%ld/root", pid);
+	struct stat a, b;
+	if (stat(proot, &a) < 0 || stat(root, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino)
+		return false;
+	return lr_proc_ns_id((pid_t)pid, "mnt", out) == 0;
+}
+
+/* Everything still in the infra's mount namespace, once its init is gone or being killed. */
+static void sweep_mntns(const struct lr_infra *inf)
+{
+	struct lr_ns_id ns = inf->mntns;
+	if (!ns.ino && !mntns_from_pid_file(inf, &ns))
+		return;
+	int n = lr_proc_kill_mntns(&ns, SWEEP_TIMEOUT_MS);
+	if (n)
+		rci_debug("killed %d process(es) left in the infra", n);
+}
+
 static void remove_files(const struct lr_ctx *ctx)
 {
 	rci_error_t tmp = NULL;
 	cleanup_free char *bundle = lr_ctx_path(ctx, "bundle");
+	kill_leftovers(bundle);
 	cleanup_free char *sock = lr_ctx_path(ctx, "slirp4netns.sock");
 	cleanup_free char *rec = lr_ctx_path(ctx, RECORD);
 	if (lr_bundle_remove(bundle, &tmp) < 0) {
@@ -206,6 +361,7 @@ static void remove_files(const struct lr_ctx *ctx)
 	}
 	unlink(sock);
 	unlink(rec);
+	sweep_bundle_temps(ctx);
 }
 
 int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
@@ -235,6 +391,8 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 		}
 	}
 	if (inf) {
+		/* Daemons, stragglers, nsenter'ed shells: they would pin its namespaces. */
+		sweep_mntns(inf);
 		delete_container(ctx, &inf->rt, userns_fd);
 		stop_slirp(inf->slirp_pid, inf->slirp_start);
 	} else {
@@ -258,24 +416,13 @@ struct start_env {
 	int userns_fd;
 };
 
-static char *file_tail(const char *path)
+/* The end of a log as one line for an error message; the whole tail goes to the debug log. */
+static char *log_line(const char *path)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *text = NULL;
-	rci_error_t tmp = NULL;
-	if (fd < 0 || rci_read_all_fd(fd, 1 << 20, &text, NULL, &tmp) < 0) {
-		rci_error_release(&tmp);
-		return xstrdup("");
-	}
-	size_t l = strlen(text);
-	while (l && (text[l - 1] == '\n' || text[l - 1] == ' '))
-		text[--l] = '\0';
-	if (l > 2000) {
-		char *t = xstrdup(text + l - 2000);
-		free(text);
-		return t;
-	}
-	return text;
+	cleanup_free char *tail = rci_read_tail(path, 8192);
+	if (*tail)
+		rci_debug("`%s` ends with:\n%s", path, tail);
+	return rci_one_line(tail, 600);
 }
 
 static int build_bundle(struct lr_ctx *ctx, struct start_env *se, struct lr_infra *inf,
@@ -294,20 +441,58 @@ static int build_bundle(struct lr_ctx *ctx, struct start_env *se, struct lr_infr
 	cleanup_strv char **args = NULL;
 	cleanup_strv char **env = NULL;
 	cleanup_json json_object *config = NULL;
-	if (lr_rootfs_imageless(rootfs, &ro, mounts, &inf->cni_path, err) < 0)
+	if (ctx->img) {
+		/* --image: its rootfs in place; --cni-plugin-dir still overrides its plugins. */
+		const char *image_cni = lr_image_getenv(ctx->img, "CNI_PATH");
+		struct lr_rootfs_opts io = {.cni_config_dir = ctx->cni_config_dir,
+					    .plugin_dirs =
+						ctx->plugin_dirs_default ? NULL : ctx->plugin_dirs};
+		if (lr_rootfs_image(ctx->img->rootfs, &io, image_cni ? image_cni : "/usr/lib/cni",
+				    mounts, &inf->cni_path, err) < 0)
+			goto undo;
+	} else if (lr_rootfs_imageless(rootfs, &ro, mounts, &inf->cni_path, err) < 0) {
 		goto undo;
-	rci_strv_push(&args, LR_IN_INIT);
-	if (ctx->debug)
-		rci_strv_push(&args, "--debug");
-	rci_strv_push(&args, "--helper");
-	rci_strv_push(&args, LR_IN_HELPER);
+	}
+	if (lr_slirp_resolv_conf(tmp, inf->bundle, mounts, err) < 0)
+		goto undo;
+	/*
+	 * The bundle outlives this command: nothing of it goes in (no --debug, no
+	 * RCI_PORT_MAPPINGS, no RCI_PLUGIN_TIMEOUT), or every later runtime `exec` and the
+	 * init's teardown would inherit it.
+	 */
+	if (ctx->img) {
+		/* The image's command, as an engine would run it. */
+		for (size_t i = 0; ctx->img->args[i]; i++)
+			rci_strv_push(&args, ctx->img->args[i]);
+	} else {
+		rci_strv_push(&args, LR_IN_INIT);
+		rci_strv_push(&args, "--helper");
+		rci_strv_push(&args, LR_IN_HELPER);
+	}
 	pid_t saved = inf->pid;
 	inf->pid = 0; /* the init learns its pid itself */
-	env = lr_infra_env(ctx, inf);
+	env = base_env(inf);
 	inf->pid = saved;
+	/* The image's other variables too; ours (PATH, CNI_PATH...) win. */
+	for (size_t i = 0; ctx->img && ctx->img->env && ctx->img->env[i]; i++) {
+		const char *kv = ctx->img->env[i];
+		size_t klen = strcspn(kv, "=");
+		bool ours = false;
+		for (size_t k = 0; env[k] && !ours; k++)
+			ours = !strncmp(env[k], kv, klen + 1);
+		if (!ours)
+			rci_strv_push(&env, kv);
+	}
 	struct lr_bundle_opts bo = {
 	    .args = args, .env = env, .mounts = mounts, .hostname = "rootless-cni-infra"};
 	config = lr_bundle_config(&bo);
+	lr_slirp_sysctls(config);
+	if (ctx->img) {
+		/* An absolute root: runc refuses a symlinked rootfs, and the cache is shared. */
+		json_object *root = rci_json_get_type(config, "root", json_type_object);
+		json_object_object_add(root, "path", json_object_new_string(ctx->img->rootfs));
+		inf->image = xstrdup(ctx->img->digest);
+	}
 	if (lr_bundle_commit(tmp, ctx->state_dir, "bundle", config, err) < 0)
 		goto undo;
 	return 0;
@@ -319,7 +504,7 @@ undo:
 
 static int read_pid_file(const char *path, pid_t *pid, rci_error_t *err)
 {
-	cleanup_free char *text = file_tail(path);
+	cleanup_free char *text = rci_read_tail(path, 64);
 	char *end;
 	long v = strtol(text, &end, 10);
 	if (v <= 0 || end == text)
@@ -336,7 +521,7 @@ static int wait_init_ready(const struct lr_infra *inf, const char *log, rci_erro
 	long long deadline = rci_now_ms() + READY_TIMEOUT_MS;
 	while (!exists(p)) {
 		if (!lr_proc_alive(inf->pid, inf->pid_start)) {
-			cleanup_free char *tail = file_tail(log);
+			cleanup_free char *tail = log_line(log);
 			return rci_make_error(err, 0, "the infra's init exited at once%s%s",
 					      *tail ? ": " : "", tail);
 		}
@@ -357,16 +542,24 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	inf->bundle = lr_ctx_path(ctx, "bundle");
 	inf->api_socket = lr_ctx_path(ctx, "slirp4netns.sock");
 	inf->own_userns = se->userns_fd >= 0;
+	inf->cni_config_dir = xstrdup(ctx->cni_config_dir);
+	for (size_t i = 0; ctx->plugin_dirs && ctx->plugin_dirs[i]; i++)
+		rci_strv_push(&inf->plugin_dirs, ctx->plugin_dirs[i]);
 	cleanup_free char *log = xasprintf("%s/infra.log", inf->bundle);
 	cleanup_free char *slirp_log = xasprintf("%s/slirp4netns.log", inf->bundle);
 	cleanup_free char *pidfile = xasprintf("%s/infra.pid", inf->bundle);
 	int exitp[2] = {-1, -1};
+	/* Before the first goto: jumping past a cleanup variable's initialisation frees garbage. */
+	cleanup_strv char **argv = NULL;
 	int logfd = -1;
 	bool created = false;
 
 	if (build_bundle(ctx, se, inf, err) < 0)
 		goto fail;
 	if (rci_mkdir_p(inf->runtime_root, 0700, true, err) < 0)
+		goto undo;
+	/* Provisional: a launcher killed from here on leaves what the next one needs to clean. */
+	if (record_write(ctx, inf, err) < 0)
 		goto undo;
 	if (pipe2(exitp, O_CLOEXEC) < 0) {
 		rci_make_error(err, errno, "pipe");
@@ -381,7 +574,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	/* create: the container's init inherits stdio (the log) and fd 3 (the exit pipe). */
 	char *cargs[] = {"create",	   "--bundle", inf->bundle,	"--pid-file", pidfile,
 			 "--preserve-fds", "1",	       LR_CONTAINER_ID, NULL};
-	cleanup_strv char **argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
+	argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
 	struct lr_proc p;
 	lr_proc_init(&p);
 	p.path = rt->path;
@@ -398,7 +591,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	created = true;
 	int status = 0;
-	int w = lr_proc_wait(rpid, CREATE_TIMEOUT_MS, &status, err);
+	int w = lr_proc_wait_raw(rpid, CREATE_TIMEOUT_MS, &status, err);
 	if (w != 0) {
 		if (w > 0) {
 			lr_proc_kill_reap(rpid);
@@ -408,16 +601,22 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	}
 	if (status != 0) {
-		cleanup_free char *how = lr_proc_describe(status);
-		cleanup_free char *tail = file_tail(log);
+		cleanup_free char *how = lr_proc_describe_wstatus(status);
+		cleanup_free char *tail = log_line(log);
 		rci_make_error(err, 0, "%s create %s%s%s", rt->name, how, *tail ? ": " : "", tail);
 		goto undo;
 	}
 	close(exitp[1]);
 	exitp[1] = -1;
+	rci_testpoint("launcher:created");
 	if (read_pid_file(pidfile, &inf->pid, err) < 0)
 		goto undo;
 	inf->pid_start = lr_proc_start_time(inf->pid);
+	if (lr_proc_ns_id(inf->pid, "mnt", &inf->mntns) < 0) {
+		rci_make_error(err, errno, "the mount namespace of the infra (pid %d)",
+			       (int)inf->pid);
+		goto undo;
+	}
 
 	struct lr_slirp_opts so = {.path = se->slirp,
 				   .target = inf->pid,
@@ -433,12 +632,16 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	inf->slirp_start = lr_proc_start_time(inf->slirp_pid);
 	close(exitp[0]);
 	exitp[0] = -1;
+	if (record_write(ctx, inf, err) < 0)
+		goto undo;
+	rci_testpoint("launcher:slirp-started");
 
 	char *sargs[] = {"start", LR_CONTAINER_ID, NULL};
 	if (lr_runtime_run(rt, inf->runtime_root, se->userns_fd, 30000, sargs, NULL, err) < 0)
 		goto undo;
 	if (wait_init_ready(inf, log, err) < 0)
 		goto undo;
+	inf->ready = true;
 	if (record_write(ctx, inf, err) < 0)
 		goto undo;
 	close(logfd);
@@ -456,6 +659,8 @@ undo:
 		close(logfd);
 	if (created && inf->pid > 0)
 		lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
+	if (created)
+		sweep_mntns(inf);
 	delete_container(ctx, created ? rt : NULL, se->userns_fd);
 	if (inf->slirp_pid > 0) {
 		/* Our child: kill and reap it here, no zombie left behind. */
@@ -473,21 +678,34 @@ static int infra_start(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *e
 	struct lr_runtime *list = NULL;
 	cleanup_free char *errors = NULL;
 	int ret = -1;
-	if (ctx->image) {
-		rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-				    "--image `%s`: OCI image layouts are not supported yet; omit "
-				    "it to use the imageless infra",
-				    ctx->image);
+	if (lr_ctx_resolve_cni(ctx, err) < 0 || lr_image_setup(ctx, err) < 0)
 		goto out;
+	if (ctx->img) {
+		cleanup_free char *helper = xasprintf("%s%s", ctx->img->rootfs, LR_IN_HELPER);
+		if (access(helper, X_OK) < 0) {
+			rci_make_error_kind(err, RCI_ERR_USAGE, errno,
+					    "--image `%s`: no helper at `%s` in the image",
+					    ctx->image, LR_IN_HELPER);
+			goto out;
+		}
+	} else {
+		se.helper = lr_ctx_helper(ctx, err);
+		if (!se.helper)
+			goto out;
+		se.init = lr_ctx_init_bin(ctx, err);
+		if (!se.init)
+			goto out;
 	}
-	if (lr_ctx_resolve_cni(ctx, err) < 0)
-		goto out;
-	se.helper = lr_ctx_helper(ctx, err);
-	if (!se.helper)
-		goto out;
-	se.init = lr_ctx_init_bin(ctx, err);
-	if (!se.init)
-		goto out;
+	{
+		/* No infra runs here now: entries of other images (all, imageless) can go. */
+		cleanup_free char *cache = lr_ctx_path(ctx, "image-cache");
+		rci_error_t prune_err = NULL;
+		if (lr_image_cache_prune(cache, ctx->img ? ctx->img->digest : NULL, &prune_err) <
+		    0) {
+			rci_warning("image cache: %s", prune_err->msg);
+			rci_error_release(&prune_err);
+		}
+	}
 	se.slirp = lr_find_program("slirp4netns");
 	if (!se.slirp) {
 		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
@@ -544,6 +762,10 @@ int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
 	if (lr_infra_load(ctx, &inf, err) < 0)
 		return -1;
 	if (lr_infra_alive(inf)) {
+		if (lr_infra_check_options(ctx, inf, err) < 0) {
+			lr_infra_free(inf);
+			return -1;
+		}
 		*out = inf;
 		return 0;
 	}
@@ -553,4 +775,57 @@ int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
 	}
 	lr_infra_free(inf);
 	return infra_start(ctx, out, err);
+}
+
+/* True when @a and @b name the same file (or are equal strings). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!strcmp(a, b))
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int conflict(const char *option, const char *running, rci_error_t *err)
+{
+	return rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+				   "the infra runs with %s `%s`; run `rootless-cni-launcher stop` "
+				   "to switch",
+				   option, running);
+}
+
+int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
+{
+	/* Records of older launchers do not say: nothing to compare with. */
+	if (ctx->cni_config_dir_given && inf->cni_config_dir && *inf->cni_config_dir &&
+	    !same_file(ctx->cni_config_dir, inf->cni_config_dir))
+		return conflict("--cni-config-dir", inf->cni_config_dir, err);
+	if (!ctx->plugin_dirs_default && inf->plugin_dirs) {
+		size_t n = rci_strv_len(ctx->plugin_dirs);
+		bool same = n == rci_strv_len(inf->plugin_dirs);
+		for (size_t i = 0; same && i < n; i++)
+			same = same_file(ctx->plugin_dirs[i], inf->plugin_dirs[i]);
+		if (!same) {
+			cleanup_free char *dirs = rci_strv_join(inf->plugin_dirs, ":", NULL);
+			return conflict("--cni-plugin-dir", dirs, err);
+		}
+	}
+	if (ctx->runtime && *inf->rt.path) {
+		cleanup_free char *want = lr_find_program(ctx->runtime);
+		if (!want || !same_file(want, inf->rt.path))
+			return conflict("--runtime", inf->rt.path, err);
+	}
+	return 0;
+}
+
+json_object *lr_infra_mappings(const struct lr_infra *inf, bool gid, rci_error_t *err)
+{
+	json_object *m = lr_userns_mappings(inf->pid, gid, err);
+	if (m && !lr_infra_alive(inf)) {
+		json_object_put(m);
+		rci_make_error(err, ESRCH, "the infra (pid %d) exited", (int)inf->pid);
+		return NULL;
+	}
+	return m;
 }

@@ -4,9 +4,11 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <json-c/json.h>
 
 #include "context.h"
 #include "error.h"
+#include "proc.h"
 #include "runtime.h"
 
 /*
@@ -18,7 +20,14 @@
  * write <state>/infra.json. Any failure undoes every step; with no --runtime the next runtime
  * is tried, so the one that works on this host wins.
  *
- * stop: `kill TERM` (the init deallocates every attachment), KILL after a timeout,
+ * A provisional record (runtime, root, bundle, no pid) is written before `create`, and
+ * completed as the pid and slirp4netns become known, so a launcher killed mid-start leaves
+ * enough for the next one to clean up.
+ *
+ * stop: `kill TERM` (the init deallocates every attachment), KILL after a timeout longer than
+ * the init's own teardown budget (init/teardown.h), then every process still in the infra's
+ * mount namespace is SIGKILLed (the host PID namespace and no cgroup mean neither the runtime
+ * nor the init can find a daemon a plugin started, or anything joined with nsenter), then
  * `delete --force`, slirp4netns ends on the exit pipe's hang-up (killed if not), then the
  * socket, bundle, runtime state and record go. A dead infra (SIGKILLed, host reboot of /run)
  * goes through the same cleanup: the next command notices and starts afresh.
@@ -34,6 +43,11 @@ struct lr_infra {
 	pid_t slirp_pid;
 	unsigned long long slirp_start;
 	bool own_userns; /* the launcher made the user namespace: runtime calls must join it */
+	char *image;	 /* --image: the manifest digest it runs from; NULL: imageless */
+	struct lr_ns_id mntns; /* its mount namespace; zero when not known yet */
+	bool ready;	       /* started; false in a provisional record */
+	char *cni_config_dir;  /* the host dir mounted at /etc/cni/net.d */
+	char **plugin_dirs;    /* the host plugin dirs it was started with */
 };
 
 void lr_infra_free(struct lr_infra *inf);
@@ -41,7 +55,7 @@ void lr_infra_free(struct lr_infra *inf);
 /* Reads <state>/infra.json: 0 with *out NULL when there is none, -1 with *err if unreadable. */
 int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err);
 
-/* The init is still the process that was started. */
+/* The infra finished starting and its init is still the process that was started. */
 bool lr_infra_alive(const struct lr_infra *inf);
 
 /* Starts the infra when it is not running (cleaning up a dead one first). */
@@ -53,8 +67,25 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err);
 /* True when the state dir holds anything of an infra (record, bundle, socket, runtime state). */
 bool lr_infra_leftovers(const struct lr_ctx *ctx);
 
-/* Environment of processes in the infra (the init, the helper). */
+/*
+ * Environment of a helper call in the infra: the infra's own (PATH, CNI_PATH...), then this
+ * command's (ctx->extra_env, RCI_PLUGIN_TIMEOUT). The init's environment in config.json is the
+ * first part only: nothing of the command that happened to start the infra.
+ */
 char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf);
+
+/*
+ * Fails with RCI_ERR_CONFLICT when this command names a --cni-config-dir, --cni-plugin-dir or
+ * --runtime other than the ones the running @inf was started with (it would silently ignore
+ * them otherwise).
+ */
+int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
+
+/*
+ * OCI LinuxIDMapping objects of the infra's user namespace (lr_userns_mappings), checked to
+ * still be the infra's once read (pid reuse).
+ */
+json_object *lr_infra_mappings(const struct lr_infra *inf, bool gid, rci_error_t *err);
 
 /* "/proc/<pid>/ns/user". */
 char *lr_infra_userns_path(const struct lr_infra *inf);

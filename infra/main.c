@@ -2,8 +2,11 @@
 /* rootless-cni-launcher: creates, execs into and reaps the rootless CNI infra container. */
 #include "commands.h"
 #include "context.h"
+#include "json.h"
 #include "log.h"
+#include "userns.h"
 #include "util.h"
+#include "validate.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -19,7 +22,7 @@ static const struct {
     {"exec", lr_cmd_exec, true},      {"enter", lr_cmd_enter, true},
     {"start", lr_cmd_start, true},    {"stop", lr_cmd_stop, true},
     {"status", lr_cmd_status, true},  {"reap", lr_cmd_reap, true},
-    {"doctor", lr_cmd_doctor, false},
+    {"doctor", lr_cmd_doctor, false}, {"gc", lr_cmd_gc, true},
 };
 
 static void usage(FILE *f)
@@ -30,15 +33,17 @@ static void usage(FILE *f)
 	    "Gives rootless containers real CNI networks through an infra container.\n"
 	    "\n"
 	    "Commands:\n"
-	    "  alloc ID NET [POD_NAME [IP [MAC]]] [-p HOSTPORT:CTRPORT[/tcp|udp]]...\n"
+	    "  alloc ID NET [POD_NAME [IP [MAC]]] [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]]...\n"
 	    "                       attach ID to network NET; prints netns, userns, mappings, "
 	    "result\n"
 	    "  dealloc ID NET       detach; stops the infra once nothing is attached\n"
 	    "  exec -- ARGS...      run the helper rootless-cni-infra ARGS... in the infra\n"
-	    "  enter ID -- CMD...   run CMD in the user and network namespaces of ID\n"
+	    "  enter ID -- CMD...   run CMD in the user and network namespaces of ID, with the\n"
+	    "                       resolv.conf of its CNI results\n"
 	    "  start, stop          start or stop the infra container\n"
 	    "  status               print the infra's state as JSON\n"
 	    "  reap                 stop the infra when it is idle\n"
+	    "  gc [LIVE_ID]...      release every attachment whose ID is not listed\n"
 	    "  doctor               check every prerequisite and say what to fix\n"
 	    "\n"
 	    "Options:\n"
@@ -48,7 +53,8 @@ static void usage(FILE *f)
 	    "  --cni-plugin-dir DIR    CNI plugins, colon-separated (default /usr/lib/cni,\n"
 	    "                          /usr/libexec/cni, /opt/cni/bin)\n"
 	    "  --runtime NAME|PATH     OCI runtime (default: runc or crun, whichever works)\n"
-	    "  --image OCI_LAYOUT      infra image (not supported yet: the infra is imageless)\n"
+	    "  --image OCI_LAYOUT      run the infra from this OCI image layout (make image);\n"
+	    "                          default: imageless, from the host's files\n"
 	    "  --debug                 log what happens on stderr\n"
 	    "  -h, --help              show this help;  -v, --version  print the version\n"
 	    "\n"
@@ -97,7 +103,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	lr_ctx_init(&ctx);
 	int c;
-	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+	/* getopt's own message plus the usage would be a stack of lines: one line of ours. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
 			free(ctx.state_dir);
@@ -125,13 +133,26 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			goto out;
-		case 'v':
-			printf("{\"version\":\"%s\",\"commit\":\"%s\"}\n", RCI_VERSION, RCI_COMMIT);
-			goto out;
-		default:
-			usage(stderr);
+		case 'v': {
+			cleanup_json json_object *v = json_object_new_object();
+			json_object_object_add(v, "version", json_object_new_string(RCI_VERSION));
+			json_object_object_add(v, "commit", json_object_new_string(RCI_COMMIT));
+			if (rci_json_print(v, &err) < 0)
+				ret = -1;
+			goto fail;
+		}
+		default: {
+			char shortopt[3] = {'-', (char)optopt, '\0'};
+			/* optopt is a short option's letter; for a long one, its value (or 0). */
+			bool is_short = optopt > 0 && optopt < 128 && optopt != ':';
+			cleanup_free char *shown =
+			    rci_printable(is_short ? shortopt : argv[optind - 1], 64);
+			rci_error_log(c == ':' ? "option `%s` requires an argument (see --help)"
+					       : "unknown option `%s` (see --help)",
+				      shown);
 			ret = RCI_ERR_USAGE;
 			goto out;
+		}
 		}
 	}
 	if (optind >= argc) {
@@ -149,12 +170,16 @@ int main(int argc, char **argv)
 		ret = RCI_ERR_USAGE;
 		goto out;
 	}
-	if (lr_ctx_setup(&ctx, &err) < 0 && commands[i].needs_state) {
+	/* Real root of the host would get an infra privileged on the host: not ours to run. */
+	if (lr_userns_check_caller(geteuid(), lr_userns_in_child_ns(), &err) < 0)
+		ret = -1;
+	else if (lr_ctx_setup(&ctx, &err) < 0 && commands[i].needs_state) {
 		ret = -1;
 	} else {
 		rci_error_release(&err);
 		ret = commands[i].fn(&ctx, argc - optind, argv + optind, &err);
 	}
+fail:
 	if (ret < 0) {
 		cleanup_free char *text = rci_error_text(err);
 		rci_error_log("%s", text);

@@ -2,18 +2,24 @@
 #ifndef LR_NETCONF_H
 #define LR_NETCONF_H
 
+#include "conf.h"
 #include "context.h"
 #include "error.h"
 
 /*
- * Checks on the host, before any infra is started, that network @name exists in the resolved
- * CNI config dir and that its plugins exist in the plugin dirs. The errors are the actionable
- * ones: "network `x` not found in `dirs` (found: a, b)", "plugin `y` not found in `dirs`"
- * (kind not found, exit 3). The helper repeats the checks inside; these name the host paths.
+ * lr_netconf_find() - network @name in the resolved CNI config dir, by the helper's own rules
+ * (cni_conf_find: .conflist first, symlinked files followed). A not-found error (exit 3) names
+ * the dir, the networks found there and, when the shipped default stood in for an empty user
+ * dir, that dir too. Caller frees *out with cni_conf_free.
+ */
+int lr_netconf_find(struct lr_ctx *ctx, const char *name, struct cni_netconf **out,
+		    rci_error_t *err);
+
+/*
+ * Checks on the host, before any infra is started, that network @name exists (as
+ * lr_netconf_find) and that each of its plugins is in the plugin dirs: "CNI plugin `y` not
+ * found in `dirs`" (exit 3). The helper repeats the checks inside; these name the host paths.
  */
 int lr_netconf_check(struct lr_ctx *ctx, const char *name, rci_error_t *err);
-
-/* Comma-separated names of every network in the resolved config dir (for messages). */
-char *lr_netconf_list(const struct lr_ctx *ctx);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "proc.h"
 #include "fs.h"
+#include "log.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sched.h>
@@ -34,7 +36,8 @@ static __attribute__((noreturn)) void child(const struct lr_proc *p, int devnull
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (p->new_session && setsid() < 0)
+	/* A daemon must not pin the directory the user ran us from (a mount to unmount). */
+	if (p->new_session && (setsid() < 0 || chdir("/") < 0))
 		goto fail;
 	if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		goto fail;
@@ -109,13 +112,22 @@ static int decode(int wstatus)
 
 int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err)
 {
+	int ws = 0;
+	int r = lr_proc_wait_raw(pid, timeout_ms, &ws, err);
+	if (r == 0)
+		*status = decode(ws);
+	return r;
+}
+
+int lr_proc_wait_raw(pid_t pid, long timeout_ms, int *wstatus, rci_error_t *err)
+{
 	long long deadline = timeout_ms > 0 ? rci_now_ms() + timeout_ms : 0;
 	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		int ws;
 		pid_t w = waitpid(pid, &ws, WNOHANG);
 		if (w == pid) {
-			*status = decode(ws);
+			*wstatus = ws;
 			return 0;
 		}
 		if (w < 0 && errno != EINTR)
@@ -225,4 +237,124 @@ char *lr_proc_describe(int status)
 		return xasprintf("killed by signal %d (%s)", status - 128,
 				 sigabbrev_np(status - 128) ? sigabbrev_np(status - 128) : "?");
 	return xasprintf("exited with status %d", status);
+}
+
+char *lr_proc_describe_wstatus(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return lr_proc_describe(128 + WTERMSIG(wstatus));
+	return xasprintf("exited with status %d", WEXITSTATUS(wstatus));
+}
+
+int lr_proc_ns_id(pid_t pid, const char *ns, struct lr_ns_id *out)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	if (stat(path, &st) < 0)
+		return -1;
+	out->dev = (unsigned long long)st.st_dev;
+	out->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+/* One pass over /proc: signals the members of @id, returns their pidfds (-1: none) in *fds. */
+static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds)
+{
+	size_t killed = 0;
+	cleanup_dir DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		/* Pinned first: if @pid is reused after this, the signal fails with ESRCH. */
+		int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		struct lr_ns_id ns;
+		/* Other users' processes fail here (EACCES): they are not ours to kill. */
+		if (lr_proc_ns_id((pid_t)pid, "mnt", &ns) < 0 || ns.dev != id->dev ||
+		    ns.ino != id->ino) {
+			if (pidfd >= 0)
+				close(pidfd);
+			continue;
+		}
+		rci_debug("killing pid %ld, left in the infra's mount namespace", pid);
+		int r = pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0)
+				   : kill((pid_t)pid, SIGKILL);
+		if (r < 0) {
+			if (pidfd >= 0)
+				close(pidfd);
+			continue;
+		}
+		killed++;
+		*fds = xrealloc(*fds, (*nfds + 1) * sizeof(int));
+		(*fds)[(*nfds)++] = pidfd;
+	}
+	return killed;
+}
+
+int lr_proc_kill_mntns(const struct lr_ns_id *id, long timeout_ms)
+{
+	struct lr_ns_id self;
+	if (!id || (id->dev == 0 && id->ino == 0))
+		return 0;
+	if (lr_proc_ns_id(getpid(), "mnt", &self) == 0 && self.dev == id->dev &&
+	    self.ino == id->ino) {
+		rci_warning("refusing to kill the processes of our own mount namespace");
+		return 0;
+	}
+	long long deadline = rci_now_ms() + timeout_ms;
+	int total = 0;
+	for (;;) {
+		cleanup_free int *fds = NULL;
+		size_t nfds = 0;
+		size_t n = kill_mntns_pass(id, &fds, &nfds);
+		total += (int)n;
+		/* Wait for them to be gone: a process being killed may still fork no more, but a
+		 * scan racing its exit would find it again. */
+		for (size_t i = 0; i < nfds; i++) {
+			if (fds[i] >= 0) {
+				long long left = deadline - rci_now_ms();
+				struct pollfd pfd = {.fd = fds[i], .events = POLLIN};
+				if (left > 0)
+					poll(&pfd, 1, left > 2000 ? 2000 : (int)left);
+				close(fds[i]);
+			}
+		}
+		if (n == 0 || rci_now_ms() >= deadline)
+			break;
+		if (nfds && fds[0] < 0)
+			usleep(20 * 1000);
+	}
+	return total;
+}
+
+void lr_proc_kill_rooted_at(const char *root)
+{
+	struct stat want;
+	if (stat(root, &want) < 0)
+		return;
+	cleanup_dir DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		char path[64];
+		struct stat st;
+		snprintf(path, sizeof(path), "/proc/%ld/root", pid);
+		/* Other users' processes fail here (EACCES): they are not ours to kill. */
+		if (stat(path, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+			continue;
+		unsigned long long start = lr_proc_start_time((pid_t)pid);
+		rci_debug("killing pid %ld, left in the container rooted at `%s`", pid, root);
+		if (lr_proc_signal((pid_t)pid, start, SIGKILL) == 0)
+			lr_proc_wait_gone((pid_t)pid, start, 2000);
+	}
 }

@@ -37,6 +37,12 @@ pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err);
  */
 int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err);
 
+/*
+ * Like lr_proc_wait, but *wstatus is the raw waitpid() status, for lr_proc_describe_wstatus:
+ * an exit code above 128 and a signal stay distinct.
+ */
+int lr_proc_wait_raw(pid_t pid, long timeout_ms, int *wstatus, rci_error_t *err);
+
 /* Kills our child @pid with SIGKILL and reaps it. */
 void lr_proc_kill_reap(pid_t pid);
 
@@ -55,7 +61,37 @@ bool lr_proc_wait_gone(pid_t pid, unsigned long long start, long timeout_ms);
 /* Sends @sig to @pid only while it is still the process that started at @start. */
 int lr_proc_signal(pid_t pid, unsigned long long start, int sig);
 
-/* "exited with status N" or "killed by signal N (NAME)" for a status from lr_proc_wait. */
+/*
+ * SIGKILLs this user's processes whose root directory is @root (another container's leftovers)
+ * and waits for them, at most 2 s each. Best effort.
+ */
+void lr_proc_kill_rooted_at(const char *root);
+
+/*
+ * "exited with status N" or "killed by signal N (NAME)" for a status from lr_proc_wait, which
+ * folds signals into 128+N: an exit code above 128 reads as a signal. Prefer
+ * lr_proc_wait_raw + lr_proc_describe_wstatus.
+ */
 char *lr_proc_describe(int status);
+
+/* The same for a raw waitpid() status: never confuses "exit 137" with SIGKILL. */
+char *lr_proc_describe_wstatus(int wstatus);
+
+/* A namespace's identity: st_dev and st_ino of /proc/PID/ns/NAME. */
+struct lr_ns_id {
+	unsigned long long dev, ino;
+};
+
+/* Reads the identity of namespace @ns ("mnt", "user"...) of @pid; 0, or -1 with errno set. */
+int lr_proc_ns_id(pid_t pid, const char *ns, struct lr_ns_id *out);
+
+/*
+ * lr_proc_kill_mntns() - SIGKILLs every process in the mount namespace @id (those we may
+ * inspect: ours, and those of user namespaces we own) and waits for them, scanning again until
+ * a scan finds none or @timeout_ms passes. Each candidate is pinned by a pidfd before its
+ * namespace is compared, so a reused pid is never signalled. The caller's own mount namespace
+ * is refused. Returns the number of processes signalled.
+ */
+int lr_proc_kill_mntns(const struct lr_ns_id *id, long timeout_ms);
 
 #endif

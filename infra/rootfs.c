@@ -100,6 +100,60 @@ static int mirror(const char *rootfs, json_object *mounts, const char *rel, rci_
 	return bind_ro(rootfs, mounts, host, host, err);
 }
 
+/* Host /proc, not a new one: the host PID namespace makes its /proc the right one. */
+static void system_mounts(json_object *mounts)
+{
+	lr_rootfs_add_mount(mounts, "/proc", "bind", "/proc", "rbind,nosuid,noexec,nodev");
+	lr_rootfs_add_mount(mounts, "/dev", "tmpfs", "tmpfs",
+			    "nosuid,strictatime,mode=755,size=65536k");
+	lr_rootfs_add_mount(mounts, "/dev/pts", "devpts", "devpts",
+			    "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620");
+	lr_rootfs_add_mount(mounts, "/dev/shm", "tmpfs", "shm",
+			    "nosuid,noexec,nodev,mode=1777,size=65536k");
+	lr_rootfs_add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
+	lr_rootfs_add_mount(mounts, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
+}
+
+/* tmpfs state: a restart leaves no stale IP reservations. */
+static void state_mounts(json_object *mounts)
+{
+	lr_rootfs_add_mount(mounts, "/run", "tmpfs", "tmpfs", "nosuid,nodev,mode=755");
+	lr_rootfs_add_mount(mounts, "/var/lib/cni", "tmpfs", "tmpfs", "nosuid,nodev,mode=700");
+	lr_rootfs_add_mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
+}
+
+/* The host plugin dirs at /usr/local/lib/cni, /usr/local/lib/cni1...; their paths in *path. */
+static int plugin_mounts(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
+			 char ***path, rci_error_t *err)
+{
+	for (size_t i = 0; o->plugin_dirs && o->plugin_dirs[i]; i++) {
+		struct stat st;
+		if (stat(o->plugin_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		cleanup_free char *dest =
+		    i == 0 ? xstrdup(LR_IN_PLUGIN_BASE) : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
+		if (bind_ro(rootfs, mounts, dest, o->plugin_dirs[i], err) < 0)
+			return -1;
+		rci_strv_push(path, dest);
+	}
+	return 0;
+}
+
+/* Joins with ':' by hand: no strv_join in the library. */
+static char *join_path(char *const *path)
+{
+	size_t len = 1;
+	for (size_t i = 0; path && path[i]; i++)
+		len += strlen(path[i]) + 1;
+	char *joined = xmalloc0(len);
+	for (size_t i = 0; path && path[i]; i++) {
+		if (i)
+			strcat(joined, ":");
+		strcat(joined, path[i]);
+	}
+	return joined;
+}
+
 int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
 			char **cni_path, rci_error_t *err)
 {
@@ -113,16 +167,7 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 	if (symlink("../run", varrun) < 0)
 		return rci_make_error(err, errno, "symlink `%s`", varrun);
 
-	/* Host /proc, not a new one: the host PID namespace makes its /proc the right one. */
-	lr_rootfs_add_mount(mounts, "/proc", "bind", "/proc", "rbind,nosuid,noexec,nodev");
-	lr_rootfs_add_mount(mounts, "/dev", "tmpfs", "tmpfs",
-			    "nosuid,strictatime,mode=755,size=65536k");
-	lr_rootfs_add_mount(mounts, "/dev/pts", "devpts", "devpts",
-			    "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620");
-	lr_rootfs_add_mount(mounts, "/dev/shm", "tmpfs", "shm",
-			    "nosuid,noexec,nodev,mode=1777,size=65536k");
-	lr_rootfs_add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
-	lr_rootfs_add_mount(mounts, "/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro");
+	system_mounts(mounts);
 
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(top_dirs); i++)
 		if (mirror(rootfs, mounts, top_dirs[i], err) < 0)
@@ -144,16 +189,8 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		return -1;
 
 	cleanup_strv char **path = NULL;
-	for (size_t i = 0; o->plugin_dirs && o->plugin_dirs[i]; i++) {
-		struct stat st;
-		if (stat(o->plugin_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		cleanup_free char *dest =
-		    i == 0 ? xstrdup(LR_IN_PLUGIN_BASE) : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
-		if (bind_ro(rootfs, mounts, dest, o->plugin_dirs[i], err) < 0)
-			return -1;
-		rci_strv_push(&path, dest);
-	}
+	if (plugin_mounts(rootfs, o, mounts, &path, err) < 0)
+		return -1;
 
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(etc_entries); i++) {
 		cleanup_free char *host = xasprintf("/etc/%s", etc_entries[i]);
@@ -165,21 +202,24 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 	}
 	if (bind_ro(rootfs, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
 		return -1;
+	state_mounts(mounts);
+	*cni_path = join_path(path);
+	return 0;
+}
 
-	lr_rootfs_add_mount(mounts, "/run", "tmpfs", "tmpfs", "nosuid,nodev,mode=755");
-	lr_rootfs_add_mount(mounts, "/var/lib/cni", "tmpfs", "tmpfs", "nosuid,nodev,mode=700");
-	lr_rootfs_add_mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
-
-	/* Join by hand: no strv_join in the library. */
-	size_t len = 1;
-	for (size_t i = 0; path && path[i]; i++)
-		len += strlen(path[i]) + 1;
-	char *joined = xmalloc0(len);
-	for (size_t i = 0; path && path[i]; i++) {
-		if (i)
-			strcat(joined, ":");
-		strcat(joined, path[i]);
-	}
-	*cni_path = joined;
+int lr_rootfs_image(const char *rootfs, const struct lr_rootfs_opts *o, const char *image_cni_path,
+		    json_object *mounts, char **cni_path, rci_error_t *err)
+{
+	/*
+	 * Our image has every mount point; another one may lack some, made here in its cache
+	 * entry (ours: the root is read-only once the runtime has set it up).
+	 */
+	system_mounts(mounts);
+	cleanup_strv char **path = NULL;
+	if (plugin_mounts(rootfs, o, mounts, &path, err) < 0 ||
+	    bind_ro(rootfs, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+		return -1;
+	state_mounts(mounts);
+	*cni_path = path ? join_path(path) : xstrdup(image_cni_path);
 	return 0;
 }

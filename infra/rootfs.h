@@ -13,14 +13,16 @@
  * few /etc files the plugins and iptables need), the helper and the init at /usr/local/bin,
  * the CNI plugin dirs at /usr/local/lib/cni and the CNI config dir at /etc/cni/net.d. The root
  * itself is read-only; /run, /var/lib/cni and /tmp are tmpfs (a restart leaves no stale IP
- * reservations). --image (an OCI layout) will provide the same paths from an image instead:
- * callers only see the mounts and the in-container CNI_PATH.
+ * reservations). With --image (image.h) the unpacked image is the rootfs and provides those
+ * paths itself: lr_rootfs_image adds the same system, CNI config and state mounts, and the
+ * plugin dirs only when --cni-plugin-dir names some. Callers only see the mounts and the
+ * in-container CNI_PATH.
  */
 struct lr_rootfs_opts {
-	const char *helper;	    /* host path of rootless-cni-infra */
-	const char *init;	    /* host path of rootless-cni-infra-init */
+	const char *helper;	    /* host path of rootless-cni-infra (imageless) */
+	const char *init;	    /* host path of rootless-cni-infra-init (imageless) */
 	const char *cni_config_dir; /* host dir mounted at /etc/cni/net.d */
-	char *const *plugin_dirs;   /* host plugin dirs */
+	char *const *plugin_dirs;   /* host plugin dirs; with an image, --cni-plugin-dir or NULL */
 };
 
 /*
@@ -29,6 +31,14 @@ struct lr_rootfs_opts {
  */
 int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
 			char **cni_path, rci_error_t *err);
+
+/*
+ * The mounts for the unpacked image at @rootfs (used in place as the root): system dirs, host
+ * plugin dirs if any (then CNI_PATH is theirs, else @image_cni_path), the CNI config dir and
+ * the tmpfs state dirs. -1 with *err.
+ */
+int lr_rootfs_image(const char *rootfs, const struct lr_rootfs_opts *o, const char *image_cni_path,
+		    json_object *mounts, char **cni_path, rci_error_t *err);
 
 /* Appends {destination, type, source, options} to @mounts; @opts is a comma-separated list. */
 void lr_rootfs_add_mount(json_object *mounts, const char *dest, const char *type,

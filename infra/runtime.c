@@ -122,12 +122,12 @@ int lr_runtime_run(const struct lr_runtime *rt, const char *root, int userns_fd,
 	int ret = 0;
 	if (res.exit_code != 0 || res.term_signal || res.timed_out) {
 		cleanup_free char *how = rci_spawn_describe_status(&res, timeout_ms);
-		/* The runtime's own words, trimmed: they name the real cause. */
-		size_t l = strlen(res.err);
-		while (l && (res.err[l - 1] == '\n' || res.err[l - 1] == ' '))
-			res.err[--l] = '\0';
+		/* The runtime's own words, on one line: they name the real cause. */
+		if (*res.err)
+			rci_debug("%s %s said:\n%s", rt->name, args[0], res.err);
+		cleanup_free char *line = rci_one_line(res.err, 600);
 		ret = rci_make_error(err, 0, "%s %s %s%s%s", rt->name, args[0], how,
-				     *res.err ? ": " : "", res.err);
+				     *line ? ": " : "", line);
 	} else if (out) {
 		*out = res.out;
 		res.out = NULL;

@@ -45,7 +45,7 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 		if (lr_infra_load(ctx, &s->inf, err) < 0)
 			return -1;
 		if (lr_infra_alive(s->inf))
-			return 0;
+			return lr_infra_check_options(ctx, s->inf, err);
 		lr_infra_free(s->inf);
 		s->inf = NULL;
 		if (!start)

@@ -4,6 +4,7 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "rootfs.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -33,6 +34,30 @@ static char *log_tail(const char *path)
 	return text;
 }
 
+bool lr_slirp_ipv6(void)
+{
+	/* A kernel booted with ipv6.disable=1 has no /proc/sys/net/ipv6: slirp4netns would fail. */
+	return access("/proc/sys/net/ipv6", F_OK) == 0;
+}
+
+void lr_slirp_sysctls(json_object *config)
+{
+	if (!lr_slirp_ipv6())
+		return;
+	json_object *linux_ = rci_json_get_type(config, "linux", json_type_object);
+	if (!linux_)
+		return;
+	json_object *sysctl = rci_json_get_type(linux_, "sysctl", json_type_object);
+	if (!sysctl) {
+		sysctl = json_object_new_object();
+		json_object_object_add(linux_, "sysctl", sysctl);
+	}
+	json_object_object_add(sysctl, "net.ipv6.conf.default.accept_ra",
+			       json_object_new_string("2"));
+	json_object_object_add(sysctl, "net.ipv6.conf.default.accept_dad",
+			       json_object_new_string("0"));
+}
+
 pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 {
 	struct sockaddr_un sa;
@@ -53,9 +78,20 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	char target[32], sock[4200];
 	snprintf(target, sizeof(target), "%d", (int)o->target);
 	snprintf(sock, sizeof(sock), "--api-socket=%s", o->api_socket);
-	char *argv[] = {(char *)o->path, "--configure",	 "--mtu=65520",
-			"--exit-fd=3",	 "--ready-fd=4", sock,
-			target,		 "tap0",	 NULL};
+	bool ipv6 = lr_slirp_ipv6();
+	char *argv[10];
+	size_t n = 0;
+	argv[n++] = (char *)o->path;
+	argv[n++] = "--configure";
+	argv[n++] = "--mtu=65520";
+	if (ipv6)
+		argv[n++] = "--enable-ipv6";
+	argv[n++] = "--exit-fd=3";
+	argv[n++] = "--ready-fd=4";
+	argv[n++] = sock;
+	argv[n++] = target;
+	argv[n++] = "tap0";
+	argv[n] = NULL;
 	int extra[2] = {o->exit_fd, ready_w};
 	struct lr_proc p;
 	lr_proc_init(&p);
@@ -65,7 +101,8 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	p.extra_fds = extra;
 	p.n_extra = 2;
 	p.new_session = true;
-	rci_debug("starting %s --configure --mtu=65520 %s %s tap0", o->path, sock, target);
+	rci_debug("starting %s --configure --mtu=65520%s %s %s tap0", o->path,
+		  ipv6 ? " --enable-ipv6" : "", sock, target);
 	pid_t pid = lr_proc_spawn(&p, err);
 	if (pid < 0)
 		return -1;
@@ -148,20 +185,23 @@ static json_object *api_call(const char *path, json_object *req, rci_error_t *er
 	return obj;
 }
 
-int lr_slirp_hostfwd_add(const char *api_socket, const char *proto, int host_port, int guest_port,
-			 int *id, rci_error_t *err)
+int lr_slirp_hostfwd_add(const char *api_socket, const char *proto, const char *host_addr,
+			 int host_port, const char *guest_addr, int guest_port, int *id,
+			 rci_error_t *err)
 {
 	cleanup_json json_object *req = json_object_new_object();
 	json_object *args = json_object_new_object();
 	json_object_object_add(req, "execute", json_object_new_string("add_hostfwd"));
 	json_object_object_add(args, "proto", json_object_new_string(proto));
-	json_object_object_add(args, "host_addr", json_object_new_string("0.0.0.0"));
+	json_object_object_add(args, "host_addr", json_object_new_string(host_addr));
 	json_object_object_add(args, "host_port", json_object_new_int(host_port));
+	json_object_object_add(args, "guest_addr", json_object_new_string(guest_addr));
 	json_object_object_add(args, "guest_port", json_object_new_int(guest_port));
 	json_object_object_add(req, "arguments", args);
 	cleanup_json json_object *reply = api_call(api_socket, req, err);
 	if (!reply)
-		return rci_error_wrap(err, "publish port %d/%s", host_port, proto);
+		return rci_error_wrap(err, "forward host port %s:%d/%s", host_addr, host_port,
+				      proto);
 	json_object *ret = rci_json_get_type(reply, "return", json_type_object);
 	json_object *jid = NULL;
 	if (!ret || !json_object_object_get_ex(ret, "id", &jid) ||
@@ -181,4 +221,29 @@ int lr_slirp_hostfwd_remove(const char *api_socket, int id, rci_error_t *err)
 	json_object_object_add(req, "arguments", args);
 	cleanup_json json_object *reply = api_call(api_socket, req, err);
 	return reply ? 0 : -1;
+}
+
+int lr_slirp_resolv_conf(const char *bundle_tmp, const char *bundle, json_object *mounts,
+			 rci_error_t *err)
+{
+	static const char text[] = "# rootless-cni-infra: slirp4netns' DNS forwarder\n"
+				   "nameserver " LR_SLIRP_DNS "\n";
+	cleanup_close int dfd = rci_open_dir(bundle_tmp, err);
+	if (dfd < 0 ||
+	    rci_write_file_atomic_at(dfd, "resolv.conf", text, sizeof(text) - 1, 0644, err) < 0)
+		return rci_error_wrap(err, "write the infra's resolv.conf");
+	cleanup_free char *source = xasprintf("%s/resolv.conf", bundle);
+	bool found = false;
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		json_object *m = json_object_array_get_idx(mounts, i);
+		const char *dest = rci_json_get_string(m, "destination");
+		if (dest && !strcmp(dest, "/etc/resolv.conf")) {
+			json_object_object_add(m, "source", json_object_new_string(source));
+			found = true;
+		}
+	}
+	if (!found)
+		lr_rootfs_add_mount(mounts, "/etc/resolv.conf", "bind", source,
+				    "rbind,ro,nosuid,nodev");
+	return 0;
 }

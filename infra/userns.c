@@ -16,8 +16,14 @@
 
 char *lr_find_program(const char *name)
 {
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	if (strchr(name, '/')) {
+		/* `./runc` is recorded and run later from elsewhere: keep it absolute. */
+		char *real = realpath(name, NULL);
+		if (real && access(real, X_OK) == 0)
+			return real;
+		free(real);
+		return NULL;
+	}
 	const char *env = getenv("PATH");
 	cleanup_free char *path =
 	    xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
@@ -73,6 +79,16 @@ bool lr_userns_in_child_ns(void)
 	return !(a == 0 && b == 0 && c == 4294967295UL);
 }
 
+int lr_userns_check_caller(uid_t euid, bool child_ns, rci_error_t *err)
+{
+	if (euid == 0 && !child_ns)
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "rootless-cni-launcher is for unprivileged users: run it "
+		    "as a normal user, or inside a user namespace");
+	return 0;
+}
+
 void lr_userns_plan_free(struct lr_userns_plan *p)
 {
 	free(p->newuidmap);
@@ -83,37 +99,47 @@ void lr_userns_plan_free(struct lr_userns_plan *p)
 
 int lr_userns_plan(struct lr_userns_plan *p, rci_error_t *err)
 {
-	(void)err;
-	memset(p, 0, sizeof(*p));
 	uid_t uid = geteuid();
-	gid_t gid = getegid();
 	/* Root anywhere (an engine's namespace, or the host's) needs no namespace of its own. */
 	if (uid == 0) {
+		memset(p, 0, sizeof(*p));
 		p->shared = true;
 		return 0;
 	}
 	struct passwd *pw = getpwuid(uid);
-	const char *name = pw ? pw->pw_name : NULL;
+	return lr_userns_plan_for(p, uid, getegid(), pw ? pw->pw_name : NULL, "/etc/subuid",
+				  "/etc/subgid", err);
+}
+
+int lr_userns_plan_for(struct lr_userns_plan *p, uid_t uid, gid_t gid, const char *name,
+		       const char *subuid, const char *subgid, rci_error_t *err)
+{
+	(void)err;
+	memset(p, 0, sizeof(*p));
 	unsigned long us = 0, uc = 0, gs = 0, gc = 0;
-	int ru = lr_subid_lookup("/etc/subuid", name, uid, &us, &uc);
-	int rg = lr_subid_lookup("/etc/subgid", name, gid, &gs, &gc);
+	/* subgid(5) is keyed by the user (name or uid), like subuid: not by the gid. */
+	int ru = lr_subid_lookup(subuid, name, uid, &us, &uc);
+	int rg = lr_subid_lookup(subgid, name, uid, &gs, &gc);
 	p->newuidmap = lr_find_program("newuidmap");
 	p->newgidmap = lr_find_program("newgidmap");
 	p->uid[0] = (struct lr_idmap){0, uid, 1};
 	p->gid[0] = (struct lr_idmap){0, gid, 1};
 	p->n_uid = p->n_gid = 1;
+	if (ru == 0 && rg == 0) {
+		p->has_ranges = true;
+		p->uid[1] = (struct lr_idmap){1, us, uc};
+		p->gid[1] = (struct lr_idmap){1, gs, gc};
+	}
 	if (ru != 0 || rg != 0)
 		p->reason =
-		    xasprintf("no subordinate %s range for `%s` in /etc/sub%s",
-			      ru != 0 ? "UID" : "GID", name ? name : "?", ru != 0 ? "uid" : "gid");
+		    xasprintf("no subordinate %s range for `%s` in %s", ru != 0 ? "UID" : "GID",
+			      name ? name : "?", ru != 0 ? subuid : subgid);
 	else if (!p->newuidmap || !p->newgidmap)
 		p->reason = xasprintf("`%s` not found", !p->newuidmap ? "newuidmap" : "newgidmap");
 	if (p->reason) {
 		p->single = true;
 		return 0;
 	}
-	p->uid[1] = (struct lr_idmap){1, us, uc};
-	p->gid[1] = (struct lr_idmap){1, gs, gc};
 	p->n_uid = p->n_gid = 2;
 	return 0;
 }
@@ -156,8 +182,7 @@ static int run_idmap_helper(const char *prog, pid_t pid, const struct lr_idmap *
 	int ret = 0;
 	if (res.exit_code != 0 || res.term_signal) {
 		cleanup_free char *how = rci_spawn_describe_status(&res, sp.timeout_ms);
-		char *msg = res.err;
-		msg[strcspn(msg, "\n")] = '\0';
+		cleanup_free char *msg = rci_one_line(res.err, 600);
 		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how, *msg ? msg : "(no message)");
 	}
 	rci_spawn_result_free(&res);

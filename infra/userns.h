@@ -24,8 +24,9 @@ struct lr_idmap {
 };
 
 struct lr_userns_plan {
-	bool shared; /* run in the caller's own user namespace */
-	bool single; /* no subordinate range: only the caller's own ID is mapped */
+	bool shared;	 /* run in the caller's own user namespace */
+	bool single;	 /* no subordinate range: only the caller's own ID is mapped */
+	bool has_ranges; /* uid[1], gid[1] hold the subordinate ranges (used unless single) */
 	struct lr_idmap uid[2], gid[2];
 	size_t n_uid, n_gid;
 	char *newuidmap, *newgidmap; /* found helpers, NULL when missing */
@@ -34,6 +35,14 @@ struct lr_userns_plan {
 
 /* Decides the model for the calling user. Never fails on missing ranges: plans single. */
 int lr_userns_plan(struct lr_userns_plan *p, rci_error_t *err);
+
+/*
+ * The same for user @uid (named @name, may be NULL) with group @gid, reading the given
+ * subordinate ID files. Both are keyed by user name or uid (shadow's subid(5)): the group's
+ * ranges are found by the user, never by the gid. For tests; lr_userns_plan uses the real ones.
+ */
+int lr_userns_plan_for(struct lr_userns_plan *p, uid_t uid, gid_t gid, const char *name,
+		       const char *subuid, const char *subgid, rci_error_t *err);
 void lr_userns_plan_free(struct lr_userns_plan *p);
 
 /*
@@ -44,6 +53,14 @@ int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err);
 
 /* True when the calling process is root of a non-initial user namespace. */
 bool lr_userns_in_child_ns(void);
+
+/*
+ * lr_userns_check_caller() - refuses (RCI_ERR_USAGE) a caller with effective uid @euid == 0 in
+ * the initial user namespace (@child_ns false): its infra would be privileged on the host (every
+ * capability, the host's /proc writable). Root of a non-initial namespace (an engine's) and
+ * plain users pass.
+ */
+int lr_userns_check_caller(uid_t euid, bool child_ns, rci_error_t *err);
 
 /*
  * Reads /proc/@pid/uid_map (or gid_map) as OCI LinuxIDMapping objects

@@ -19,6 +19,10 @@ PACKAGES=(
 	libcmocka-dev valgrind
 	# run time: the infra container and its network
 	containernetworking-plugins runc crun slirp4netns uidmap iptables iproute2 dnsmasq-base
+	golang-github-containernetworking-plugin-dnsname
+	# the OCI image (make image: zlib for the launcher's unpacking, umoci to build) and its
+	# tests (skopeo)
+	zlib1g-dev umoci skopeo binutils
 	# integration tests, demo and benchmarks
 	bats jq curl procps util-linux psmisc iputils-ping netcat-openbsd python3 ca-certificates
 )

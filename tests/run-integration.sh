@@ -17,6 +17,8 @@
 #                      test counts as a failure
 #      RCI_TEST_USER   the unprivileged user (default rcitest)
 #      RCI_TEST_TIMEOUT seconds per test (default 120), RCI_SUITE_TIMEOUT for the run (default 1800)
+#      RCI_STRESS_*    passed to the suites (trial counts of 51-storm and 52-crash)
+#      RCI_TEST_IMAGE  1 or an OCI layout: the launcher suite runs the infra with --image
 set -uo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,6 +80,8 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 		echo "# copying the build and tests to $tmp (not readable by $user in place)"
 		mkdir -p "$tmp/src" "$tmp/build"
 		cp -a "$src/tests" "$src/VERSION" "$tmp/src/"
+		# The bench smoke suite runs scripts/bench.sh.
+		[ -d "$src/scripts" ] && cp -a "$src/scripts" "$tmp/src/"
 		[ -d "$src/image" ] && cp -a "$src/image" "$tmp/src/"
 		cp -a "$build/." "$tmp/build/"
 		chown -R "$user:$group" "$tmp/src" "$tmp/build"
@@ -98,8 +102,12 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 fi
 
 env_args=(BUILD="$bats_build" RCI_SRC="$bats_src" RCI_ALLOW_SKIP="$allow_skip"
-	BATS_TEST_TIMEOUT="$test_timeout")
+	BATS_TEST_TIMEOUT="$test_timeout" RCI_TEST_IMAGE="${RCI_TEST_IMAGE:-}")
 [ -n "$xdg_runtime" ] && env_args+=(XDG_RUNTIME_DIR="$xdg_runtime")
+# Trial counts of the stress suites (make stress, make crash) reach them through env -i too.
+for v in ${!RCI_STRESS_@}; do
+	env_args+=("$v=${!v}")
+done
 
 out=$(mktemp)
 # The tap output goes to the terminal as it comes, and to a file for the summary.

@@ -217,7 +217,9 @@ int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *co
 		/* ADD-3: a failed ADD leaks nothing: DEL the whole chain, then report the ADD
 		 * error. */
 		rci_error_t derr = NULL;
-		if (del_chain(rt, conf, att, NULL, true, &derr) < 0) {
+		/* With the result so far as prevResult: firewall removes its per-IP rules only
+		 * when it is told the IPs. */
+		if (del_chain(rt, conf, att, prev, true, &derr) < 0) {
 			cleanup_free char *t = rci_error_text(derr);
 			rci_warning("rollback of failed ADD for `%s`: %s", att->container_id, t);
 			rci_error_release(&derr);

@@ -315,14 +315,20 @@ static int scan(const char *dir, int dfd, struct dirent **names, int n, bool lis
 			rci_error_wrap(&tmp, "read `%s`", path);
 		if (!obj) {
 			cleanup_free char *txt = rci_error_text(tmp);
-			rci_warning("skipping `%s`: %s", path, txt);
+			/* Debug only: the reason is in the "not found" error if it matters, and
+			 * a broken file must not add lines to another network's output. */
+			rci_debug("skipping `%s`: %s", path, txt);
 			rci_strv_push(&st->invalid, txt);
 			rci_error_release(&tmp);
 			continue;
 		}
 		const char *nname = rci_json_get_string(obj, "name");
 		if (!nname || strcmp(nname, name) != 0) {
-			if (nname)
+			bool seen = false;
+			for (size_t k = 0; nname && st->found && st->found[k] && !seen; k++)
+				seen = strcmp(st->found[k], nname) == 0;
+			/* A name in several files is listed once (the first file wins anyway). */
+			if (nname && !seen)
 				rci_strv_push(&st->found, nname);
 			json_object_put(obj);
 			continue;

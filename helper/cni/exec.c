@@ -30,15 +30,27 @@ int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path,
 		return rci_make_error(err, 0, "invalid plugin type `%s`", type ? type : "");
 	if (!rt->plugin_dirs || !rt->plugin_dirs[0])
 		return rci_make_error(err, 0, "no CNI plugin directories configured (CNI_PATH)");
+	cleanup_free char *noexec = NULL;
 	for (size_t i = 0; rt->plugin_dirs[i]; i++) {
 		cleanup_free char *p = xasprintf("%s/%s", rt->plugin_dirs[i], type);
 		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			*path = p;
-			p = NULL;
-			return 0;
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		/* Like execvp's PATH search: an entry we cannot exec is skipped. Found here, it
+		 * fails EXE-1's check before any plugin ran, instead of failing the rollback DEL.
+		 */
+		if (access(p, X_OK) < 0) {
+			if (!noexec)
+				noexec = xstrdup(p);
+			continue;
 		}
+		*path = p;
+		p = NULL;
+		return 0;
 	}
+	if (noexec)
+		return rci_make_error(err, EACCES, "plugin `%s` at `%s` is not executable", type,
+				      noexec);
 	cleanup_free char *dirs = cni_runtime_path_env(rt);
 	return rci_make_error(err, 0, "failed to find plugin `%s` in path [%s]", type, dirs);
 }

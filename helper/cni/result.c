@@ -4,11 +4,50 @@
 #include "util.h"
 #include "version.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_v6(const char *addr)
 {
 	return addr && strchr(addr, ':') != NULL;
+}
+
+/* "ADDR" (@prefix false) or "ADDR/LEN": what Go's net.ParseIP / net.ParseCIDR accept. */
+static bool is_addr(const char *s, bool prefix)
+{
+	if (!s)
+		return false;
+	const char *slash = strchr(s, '/');
+	if (!prefix && slash)
+		return false;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if ((prefix && !slash) || n == 0 || n >= INET6_ADDRSTRLEN)
+		return false;
+	char addr[INET6_ADDRSTRLEN];
+	unsigned char buf[16];
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	bool v6 = inet_pton(AF_INET6, addr, buf) == 1;
+	if (!v6 && inet_pton(AF_INET, addr, buf) != 1)
+		return false;
+	if (!prefix)
+		return true;
+	char *end;
+	long len = strtol(slash + 1, &end, 10);
+	return slash[1] >= '0' && slash[1] <= '9' && !*end && len >= 0 && len <= (v6 ? 128 : 32);
+}
+
+/* An optional string field that, when present, must be an address (engines parse it). */
+static bool addr_field_ok(json_object *o, const char *key, bool prefix)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return true;
+	return json_object_is_type(v, json_type_string) &&
+	       (!prefix && !*json_object_get_string(v)
+		    ? true
+		    : is_addr(json_object_get_string(v), prefix));
 }
 
 int cni_result_validate(json_object *r, rci_error_t *err)
@@ -42,6 +81,21 @@ int cni_result_validate(json_object *r, rci_error_t *err)
 		if (!json_object_is_type(ip, json_type_object) ||
 		    !rci_json_get_string(ip, "address"))
 			return rci_make_error(err, 0, "result ips[%zu] has no `address`", i);
+		/* libcni would refuse these too (types.IPNet): engines could not parse them. */
+		if (!addr_field_ok(ip, "address", true) || !addr_field_ok(ip, "gateway", false))
+			return rci_make_error(err, 0,
+					      "result ips[%zu]: `address` must be ADDR/LEN and "
+					      "`gateway` an address",
+					      i);
+	}
+	json_object *routes = rci_json_get_type(r, "routes", json_type_array);
+	for (size_t i = 0; routes && i < json_object_array_length(routes); i++) {
+		json_object *rt = json_object_array_get_idx(routes, i);
+		if (!json_object_is_type(rt, json_type_object) || !rci_json_get_string(rt, "dst") ||
+		    !addr_field_ok(rt, "dst", true) || !addr_field_ok(rt, "gw", false))
+			return rci_make_error(
+			    err, 0,
+			    "result routes[%zu]: `dst` must be ADDR/LEN and `gw` an address", i);
 	}
 	json_object *dns;
 	if (json_object_object_get_ex(r, "dns", &dns) &&

@@ -178,3 +178,25 @@ int rci_open_subdir(int dirfd, const char *name, bool create, rci_error_t *err)
 	}
 	return fd;
 }
+
+char *rci_read_tail(const char *path, size_t max)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return xstrdup("");
+	if ((size_t)st.st_size > max && lseek(fd, st.st_size - (off_t)max, SEEK_SET) < 0)
+		return xstrdup("");
+	char *buf = xmalloc0(max + 1);
+	size_t used = 0;
+	while (used < max) {
+		ssize_t n = read(fd, buf + used, max - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	return rci_trim_end(buf);
+}

@@ -43,6 +43,12 @@ int rci_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t
 int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			     rci_error_t *err);
 
+/*
+ * rci_read_tail() - the last @max bytes of the file at @path (a log), opened without following a
+ * final symlink, trailing whitespace trimmed. Returns a new string, "" when it cannot be read.
+ */
+char *rci_read_tail(const char *path, size_t max);
+
 /* Unlinks @dirfd/@name; a missing file is success. */
 int rci_unlink_at(int dirfd, const char *name, int flags, rci_error_t *err);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -100,6 +101,48 @@ char **rci_strv_split(const char *s, char sep)
 		}
 	}
 	return v;
+}
+
+char *rci_strv_join(char *const *v, const char *sep, const char *quote)
+{
+	const char *q = quote ? quote : "";
+	size_t len = 1;
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + strlen(sep) + 2 * strlen(q);
+	char *out = xmalloc0(len);
+	char *p = out;
+	for (size_t i = 0; v && v[i]; i++)
+		p += sprintf(p, "%s%s%s%s", i ? sep : "", q, v[i], q);
+	return out;
+}
+
+char *rci_trim_end(char *s)
+{
+	size_t l = strlen(s);
+	while (l && isspace((unsigned char)s[l - 1]))
+		s[--l] = '\0';
+	return s;
+}
+
+char *rci_one_line(const char *text, size_t max)
+{
+	cleanup_strv char **lines = rci_strv_split(text ? text : "", '\n');
+	cleanup_strv char **kept = NULL;
+	for (size_t i = 0; lines[i]; i++) {
+		char *l = rci_trim_end(lines[i]);
+		while (isspace((unsigned char)*l))
+			l++;
+		if (*l)
+			rci_strv_push(&kept, l);
+	}
+	char *out = rci_strv_join(kept, "; ", NULL);
+	size_t len = strlen(out);
+	if (max && len > max && max > 3) {
+		char *cut = xasprintf("...%s", out + len - (max - 3));
+		free(out);
+		out = cut;
+	}
+	return out;
 }
 
 long long rci_now_ms(void)

@@ -67,6 +67,23 @@ void rci_strv_push(char ***v, const char *s);
 /* Splits @s on @sep, skipping empty fields. */
 char **rci_strv_split(const char *s, char sep);
 
+/*
+ * rci_strv_join() - @v's strings joined by @sep, each wrapped in @quote (NULL: none), e.g.
+ * ("a","b") with ", " and "`" gives "`a`, `b`". Returns a new string ("" for an empty vector).
+ */
+char *rci_strv_join(char *const *v, const char *sep, const char *quote);
+
+/* rci_trim_end() - cuts trailing whitespace (spaces, tabs, newlines) off @s in place; returns @s.
+ */
+char *rci_trim_end(char *s);
+
+/*
+ * rci_one_line() - @text folded to one line for an error message: its non-empty lines, each
+ * trimmed, joined with "; ". When that exceeds @max bytes (0: no limit), the end is kept (the
+ * last lines of a tool's output name the cause) behind "...". Returns a new string.
+ */
+char *rci_one_line(const char *text, size_t max);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long rci_now_ms(void);
 

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "spawn.h"
 #include "util.h"
+#include "teardown.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -24,7 +26,6 @@
 #include <sys/wait.h>
 
 #define STATE_DIR "/run/rootless-cni-infra"
-#define GC_TIMEOUT_MS 120000
 
 extern char **environ;
 
@@ -48,6 +49,56 @@ static void reap(void)
 		rci_debug("reaped %d", (int)pid);
 }
 
+/* True when @pid's parent (field 4 of /proc/PID/stat) is us. */
+static bool is_our_child(long pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	char state;
+	int ppid;
+	return p && sscanf(p + 1, " %c %d", &state, &ppid) == 2 && ppid == (int)getpid();
+}
+
+/*
+ * Whatever is still our child after the teardown (daemons a plugin started and we adopted as
+ * subreaper) would outlive the infra: SIGKILL them and reap, until none is left. We share the
+ * host PID namespace, so kill(-1) is out of the question: children are found by their ppid.
+ */
+static void kill_children(void)
+{
+	long long deadline = rci_now_ms() + RCI_INIT_KILL_GRACE_MS;
+	for (;;) {
+		int found = 0;
+		cleanup_dir DIR *d = opendir("/proc");
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			char *end;
+			long pid = strtol(de->d_name, &end, 10);
+			if (*end || pid <= 0 || !is_our_child(pid))
+				continue;
+			rci_debug("killing %ld, left after the teardown", pid);
+			kill((pid_t)pid, SIGKILL);
+			found++;
+		}
+		/* Never a blocking wait: an orphan adopted after the scan may still be alive. */
+		if (found)
+			usleep(10 * 1000);
+		pid_t w;
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if ((!found && w < 0 && errno == ECHILD) || rci_now_ms() > deadline)
+			return;
+		if (!found)
+			usleep(10 * 1000);
+	}
+}
+
 static int teardown(const char *helper, bool debug)
 {
 	char *argv[4] = {(char *)helper, NULL, NULL, NULL};
@@ -64,7 +115,7 @@ static int teardown(const char *helper, bool debug)
 	sp.in_fd = 0;
 	sp.out_fd = 1;
 	sp.err_fd = 2;
-	sp.timeout_ms = GC_TIMEOUT_MS;
+	sp.timeout_ms = RCI_INIT_GC_TIMEOUT_MS;
 	rci_error_t err = NULL;
 	if (rci_spawn_run(&sp, &res, &err) < 0) {
 		cleanup_free char *text = rci_error_text(err);
@@ -151,7 +202,7 @@ int main(int argc, char **argv)
 		case SIGQUIT: {
 			rci_debug("signal %d: releasing every attachment", (int)si.ssi_signo);
 			int ret = teardown(helper, debug);
-			reap();
+			kill_children();
 			return ret;
 		}
 		default:

@@ -144,7 +144,7 @@ netns_ipv4() {
 	standin_exec iptables-save | grep -q "$ip1" || fail "no iptables rule mentions $ip1"
 
 	dealloc ctr-a net1
-	assert_json '. == {}'
+	assert_json '. == {"idle": false}'
 	# Still attached to net2: the netns stays, net1's IP is free.
 	standin_exec test -e "$ns"
 	[ -z "$(hostlocal_ips net1)" ] || fail "net1 reservations: $(hostlocal_ips net1)"
@@ -153,7 +153,7 @@ netns_ipv4() {
 	[ "$status" -ne 0 ] || fail "eth0 still there: $output"
 
 	dealloc ctr-a net2
-	assert_json '. == {}'
+	assert_json '. == {"idle": true}'
 	run standin_exec test -e "$ns"
 	[ "$status" -ne 0 ] || fail "netns $ns still exists"
 	[ -z "$(netns_files)" ] || fail "netns files: $(netns_files)"
@@ -335,17 +335,17 @@ netns_ipv4() {
 	assert_json 'length == 1'
 }
 
-@test "dealloc of an unknown ID or network succeeds with {} and touches nothing" {
+@test "dealloc of an unknown ID or network succeeds and touches nothing" {
 	run --separate-stderr rci dealloc nosuch net1
 	assert_status 0
-	assert_json '. == {}'
+	assert_json '. == {"idle": true}'
 	run --separate-stderr rci dealloc nosuch nosuchnet
 	assert_status 0
-	assert_json '. == {}'
+	assert_json '. == {"idle": true}'
 	alloc ctr-a net1
 	run --separate-stderr rci dealloc ctr-a net2
 	assert_status 0
-	assert_json '. == {}'
+	assert_json '. == {"idle": false}'
 	run --separate-stderr rci dealloc ctr-a nosuchnet
 	assert_status 0
 	[ -n "$(hostlocal_ips net1)" ] || fail "net1 attachment was released"
@@ -354,7 +354,7 @@ netns_ipv4() {
 	# Twice is fine too.
 	dealloc ctr-a net1
 	dealloc ctr-a net1
-	assert_json '. == {}'
+	assert_json '. == {"idle": true}'
 }
 
 @test "unknown attachments: print-cni-result, print-netns-path and check exit 3" {
@@ -467,5 +467,5 @@ netns_ipv4() {
 			and (.ips | type == "array" and all(.[]; type == "string" and test("/")))
 			and (.netns | type == "string"))'
 	run --separate-stderr rci dealloc ctr-a net1
-	assert_json '. == {}'
+	assert_json '. == {"idle": true}'
 }

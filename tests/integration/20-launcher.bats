@@ -5,94 +5,13 @@
 # namespace, the imageless rootfs, Debian's CNI plugins and the shipped default network. Runs as
 # the unprivileged test user (tests/run-integration.sh); each test has its own short state dir
 # (the slirp4netns API socket path must fit sun_path).
+#
+# RCI_TEST_IMAGE=1 (or an OCI layout path) runs every test with `--image` (issue 5): the infra
+# from the image `make image` built ($BUILD/image/oci), same assertions.
 
 load helpers
 
-L="$BUILD/rootless-cni-launcher"
-
-setup_file() {
-	check_cmds runc slirp4netns newuidmap newgidmap iptables jq curl python3 ping ps
-	check_files "$L" "$BUILD/rootless-cni-infra" "$BUILD/rootless-cni-infra-init" \
-		"$RCI_SRC/image/net.d/default.conflist" /usr/lib/cni/bridge
-	if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
-		prereq_missing "/dev/net/tun is not read-writable"
-	fi
-	return 0
-}
-
-setup() {
-	if [ -n "${PREREQ_MISSING:-}" ]; then
-		missing_prereq "$PREREQ_MISSING"
-	fi
-	STATE=$(mktemp -d /tmp/rci-l.XXXXXX)
-	WORK=$(mktemp -d /tmp/rci-w.XXXXXX)
-	# The shipped default network, whatever the user has in ~/.config/cni/net.d.
-	export RCI_DEFAULT_NET_DIR="$RCI_SRC/image/net.d"
-	export XDG_CONFIG_HOME="$WORK/config"
-	BEFORE=$(live_pids)
-}
-
-teardown() {
-	[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null
-	"$L" --root "$STATE" stop >/dev/null 2>&1 || true
-	[ -d "$WORK/joiner-runc" ] && runc --root "$WORK/joiner-runc" delete -f joiner >/dev/null 2>&1
-	rm -rf "$STATE" "$WORK"
-}
-
-launcher() { "$L" --root "$STATE" "$@"; }
-
-# Live (non-zombie) processes of this user outside this test's session: the test's own
-# processes (bats, its subshells, ps) share its session; the infra's init and slirp4netns are
-# started in sessions of their own.
-live_pids() {
-	local sid
-	sid=$(ps -o sid= -p $$ | tr -d ' ')
-	ps -u "$(id -u)" -o pid=,sid=,stat= | awk -v sid="$sid" '$3 !~ /^Z/ && $2 != sid { print $1 }' |
-		sort -n
-}
-
-# Processes that appeared since setup and are still alive, waiting (bounded) for stragglers.
-# Other suites of the same user may run concurrently, so a process counts as ours when it
-# names this state dir (slirp4netns' socket, the runtime's --root, a launcher) or lives in a
-# root of its own (the infra's init and anything in the infra container).
-new_procs() {
-	local i p extra
-	for i in $(seq 50); do
-		extra=
-		for p in $(comm -13 <(echo "$BEFORE") <(live_pids)); do
-			if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$STATE" ||
-				[ "$(readlink "/proc/$p/root" 2>/dev/null || echo /)" != / ]; then
-				extra+="$(ps -o pid=,args= -p "$p") "
-			fi
-		done
-		[ -z "$extra" ] && return 0
-		sleep 0.1
-	done
-	echo "$extra"
-}
-
-assert_gone() {
-	local extra
-	extra=$(new_procs)
-	[ -z "$extra" ] || {
-		echo "processes left: $extra" >&2
-		return 1
-	}
-	# Nothing but the lock file: no bundle, socket, record or runtime state.
-	run ls -A "$STATE"
-	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | grep -v -e '^lock$' || true)" = "" ] || {
-		echo "state dir holds: $output" >&2
-		return 1
-	}
-	run launcher status
-	[ "$(echo "$output" | jq .running)" = false ]
-}
-
-# slirp4netns processes serving this state dir (a zombie has no command line to match).
-slirps() { pgrep -c -u "$(id -u)" -f -- "--api-socket=$STATE/" || true; }
-
-ip_of() { jq -r '.result.ips[0].address' "$1" | cut -d/ -f1; }
+load launcher
 
 @test "launcher: the demo scenario" {
 	run launcher start
@@ -235,10 +154,10 @@ ip_of() { jq -r '.result.ips[0].address' "$1" | cut -d/ -f1; }
 	[ "$status" -eq 3 ]
 	# Backticks are literal in these messages, not command substitutions.
 	# shellcheck disable=SC2016
-	[[ "$output" == *'network `nosuchnet` not found in'* ]]
+	[[ "$output" == *'network `nosuchnet` not found'* ]]
 	[[ "$output" == *"$RCI_SRC/image/net.d"* ]]
 	[[ "$output" == *"networks found: default"* ]]
-	run "$L" --root "$STATE" --cni-plugin-dir "$STATE" alloc x default
+	run launcher --cni-plugin-dir "$STATE" alloc x default
 	[ "$status" -eq 3 ]
 	# shellcheck disable=SC2016
 	[[ "$output" == *'CNI plugin `bridge` not found in `'"$STATE"'`'* ]]

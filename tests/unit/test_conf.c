@@ -233,6 +233,12 @@ static void test_cfg4_name_not_found_lists_networks(void **state)
 	assert_int_equal(err->kind, RCI_ERR_NOT_FOUND);
 	UT_ERR_CONTAINS(err, "no configuration named `delta`", f->dir, "alpha", "beta", "gamma");
 	rci_error_release(&err);
+	/* A name defined in two files is listed once. */
+	write_list(f->dir, "d.conflist", "alpha", "p");
+	err = find_fails(f->dir, "delta");
+	assert_non_null(strstr(err->msg, "alpha"));
+	assert_null(strstr(strstr(err->msg, "alpha") + 1, "alpha"));
+	rci_error_release(&err);
 }
 
 /* CFG-5 (our choice, as ocicni): an unparsable file before the match is skipped, not fatal. */

@@ -1,0 +1,585 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# `make bench` (issue 7): how much we add on top of the CNI plugins' own time, and how we compare
+# with the original design. Runs rootless on a real infra started by the launcher, with its own
+# state dir, XDG_RUNTIME_DIR and networks:
+#   bench  bridge (host-local) + portmap + firewall + tuning
+#   light  bridge (host-local, a /20: room for the scale row)
+#   noop   tests/plugins/noop-plugin (the fastest valid plugin: what remains is our cost)
+# Prints one table (median, p90, n per row; ratios from numbers of this run), the goals met or
+# not, and writes the same numbers as JSON. Cleans up everything it started, also on failure.
+#
+# Rows: 1 floor (tests/bench/rci-bench floor: the plugins exec'd directly, inside the infra's
+# namespaces); 2 helper alloc+print-cni-result+print-netns-path and dealloc+is-idle, through
+# `launcher exec` and timed inside the infra; 3 launcher alloc/dealloc, warm; 4 no-op chain;
+# 5 cold start/stop vs `runc run` of a trivial container; 6 exec path, namespace join vs runtime
+# exec; 7 parallel vs serial allocs; 8 scale (our overhead first vs last window, userspace
+# memory per attachment); 9 the original design, emulated (scripts/bench/orig-rci-infra.sh, one
+# `<runtime> exec` per subcommand).
+#
+# As root (initial user namespace): runs itself as the unprivileged test user
+# (tests/setup-rootless-user.sh), like scripts/demo.sh.
+#
+# Env: BUILD         build dir (default <repo>/build): launcher, helper, init, tests/bench/rci-bench,
+#                    tests/plugins/noop-plugin (`make bench` builds them)
+#      BENCH_JSON    where to write the JSON (default $BUILD/bench.json)
+#      BENCH_QUICK=1 a few iterations of everything (the smoke run of `make check`)
+#      BENCH_N (30) chain rows 1-3; BENCH_N_FAST (100) rows 4, 6; BENCH_N_ORIG (10) row 9;
+#      BENCH_N_COLD (5) row 5; BENCH_PAR (32) row 7; BENCH_SCALE (1000), BENCH_WINDOW (100) row 8;
+#      BENCH_BUDGET  seconds the whole run may take (default 540); row 8 stops early to fit,
+#                    and says so
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD:-$src/build}
+build=$(cd "$build" && pwd)
+json_out=${BENCH_JSON:-$build/bench.json}
+case "$json_out" in
+/*) ;;
+*) json_out=$PWD/$json_out ;;
+esac
+
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+log() { printf '# %s\n' "$*" >&2; }
+
+in_initial_userns() {
+	[ "$(awk 'NR == 1 { print $1, $2, $3 }' /proc/self/uid_map)" = "0 0 4294967295" ]
+}
+
+# ---- as root: run as the test user ------------------------------------------------------------
+if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
+	user=$("$src/tests/setup-rootless-user.sh")
+	group=$(id -gn "$user")
+	rtmp=$(mktemp -d /tmp/rci-bench-root.XXXXXX)
+	trap 'rm -rf "$rtmp"' EXIT
+	chown "$user:$group" "$rtmp"
+	script=$src/scripts/bench.sh
+	ubuild=$build
+	if ! runuser -u "$user" -- test -x "$build/tests/bench/rci-bench" 2>/dev/null ||
+		! runuser -u "$user" -- test -r "$src/scripts/bench/orig-rci-infra.sh" 2>/dev/null; then
+		mkdir -p "$rtmp/src/scripts" "$rtmp/src/tests" "$rtmp/build/tests"
+		cp -a "$src/scripts/bench.sh" "$src/scripts/bench" "$rtmp/src/scripts/"
+		cp -a "$build/rootless-cni-launcher" "$build/rootless-cni-infra" \
+			"$build/rootless-cni-infra-init" "$rtmp/build/"
+		cp -a "$build/tests/bench" "$build/tests/plugins" "$rtmp/build/tests/"
+		chown -R "$user:$group" "$rtmp/src" "$rtmp/build"
+		script=$rtmp/src/scripts/bench.sh
+		ubuild=$rtmp/build
+	fi
+	install -d -m 0700 -o "$user" -g "$group" "$rtmp/xdg" "$rtmp/out"
+	log "running as the unprivileged user \`$user'"
+	envs=(HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user"
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin LANG=C.UTF-8
+		XDG_RUNTIME_DIR="$rtmp/xdg" BUILD="$ubuild" BENCH_JSON="$rtmp/out/bench.json")
+	for v in BENCH_QUICK BENCH_N BENCH_N_FAST BENCH_N_ORIG BENCH_N_COLD BENCH_PAR BENCH_SCALE \
+		BENCH_WINDOW BENCH_BUDGET; do
+		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
+	done
+	rc=0
+	runuser -u "$user" -- env -i "${envs[@]}" bash "$script" || rc=$?
+	if [ -f "$rtmp/out/bench.json" ]; then
+		mkdir -p "$(dirname "$json_out")"
+		cp "$rtmp/out/bench.json" "$json_out"
+		echo "JSON copied to $json_out"
+	fi
+	exit "$rc"
+fi
+
+# ---- parameters --------------------------------------------------------------------------------
+t_start=${EPOCHREALTIME/./}
+quick=${BENCH_QUICK:-0}
+if [ "$quick" = 1 ]; then
+	d_n=3 d_fast=5 d_orig=2 d_cold=1 d_par=4 d_scale=12 d_window=4
+else
+	d_n=30 d_fast=100 d_orig=10 d_cold=5 d_par=32 d_scale=1000 d_window=100
+fi
+N=${BENCH_N:-$d_n}
+N_FAST=${BENCH_N_FAST:-$d_fast}
+N_ORIG=${BENCH_N_ORIG:-$d_orig}
+N_COLD=${BENCH_N_COLD:-$d_cold}
+PAR=${BENCH_PAR:-$d_par}
+SCALE=${BENCH_SCALE:-$d_scale}
+WINDOW=${BENCH_WINDOW:-$d_window}
+BUDGET=${BENCH_BUDGET:-540}
+for v in N N_FAST N_ORIG N_COLD PAR SCALE WINDOW BUDGET; do
+	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, got \`${!v}'"
+done
+[ "$SCALE" -ge $((2 * WINDOW)) ] || die "BENCH_SCALE must be at least 2 * BENCH_WINDOW"
+
+L_BIN=$build/rootless-cni-launcher
+RB=$build/tests/bench/rci-bench
+NOOP_DIR=$build/tests/plugins
+ORIG=$src/scripts/bench/orig-rci-infra.sh
+SYS_CNI=/usr/lib/cni
+for f in "$L_BIN" "$build/rootless-cni-infra" "$build/rootless-cni-infra-init" "$RB" \
+	"$NOOP_DIR/noop-plugin"; do
+	[ -x "$f" ] || die "\`$f' not found (run \`make bench', or make all test-bins)"
+done
+[ -r "$ORIG" ] || die "\`$ORIG' not found"
+for p in bridge host-local portmap firewall tuning; do
+	[ -x "$SYS_CNI/$p" ] || die "CNI plugin $SYS_CNI/$p not found (containernetworking-plugins)"
+done
+for c in jq nsenter unshare awk slirp4netns; do
+	command -v "$c" >/dev/null || die "\`$c' not found (scripts/install-deps.sh installs it)"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rci-bench.XXXXXX")
+state=$work/state
+conf=$work/net.d
+samples=$work/samples
+errlog=$work/errors.log
+mkdir -p "$conf" "$samples"
+: >"$errlog"
+export XDG_CONFIG_HOME=$work/config
+L=("$L_BIN" --root "$state" --cni-config-dir "$conf" --cni-plugin-dir "$SYS_CNI:$NOOP_DIR")
+launcher() { "${L[@]}" "$@"; }
+
+# ---- cleanup -----------------------------------------------------------------------------------
+ipid='' iuserns='' runc_root=''
+# Live processes of ours in the infra's user namespace (what a killed run could leave behind).
+userns_pids() {
+	[ -n "$iuserns" ] || return 0
+	ps -u "$(id -u)" -o pid=,userns=,stat= |
+		awk -v ino="$iuserns" '$2 == ino && $3 !~ /^[ZX]/ { print $1 }'
+}
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	if [ -n "$ipid" ] && [ -d "/proc/$ipid" ]; then
+		# Fast: the netns and every veth die with the infra's namespaces.
+		kill -KILL "$ipid" 2>/dev/null || true
+	fi
+	launcher stop >/dev/null 2>&1 || true
+	for p in $(userns_pids); do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	if [ -n "$runc_root" ] && [ -d "$runc_root" ]; then
+		for p in "$runc_root"/*/; do
+			[ -d "$p" ] && runc --root "$runc_root" delete --force "$(basename "$p")" \
+				>/dev/null 2>&1
+		done
+	fi
+	rm -rf "$work"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- networks ----------------------------------------------------------------------------------
+bridge_plugin() {
+	jq -n --arg br "$1" --arg subnet "$2" '{type: "bridge", bridge: $br, isGateway: true,
+		ipMasq: true, hairpinMode: true,
+		ipam: {type: "host-local", ranges: [[{subnet: $subnet}]], routes: [{dst: "0.0.0.0/0"}]}}'
+}
+jq -n --argjson br "$(bridge_plugin rcib0 10.77.0.0/16)" '{cniVersion: "1.0.0", name: "bench",
+	plugins: [$br, {type: "portmap", capabilities: {portMappings: true}}, {type: "firewall"},
+		{type: "tuning"}]}' >"$conf/bench.conflist"
+jq -n --argjson br "$(bridge_plugin rcil0 10.78.0.0/20)" \
+	'{cniVersion: "1.0.0", name: "light", plugins: [$br]}' >"$conf/light.conflist"
+jq -n '{cniVersion: "1.0.0", name: "noop", plugins: [{type: "noop-plugin"}]}' \
+	>"$conf/noop.conflist"
+
+# ---- measuring ---------------------------------------------------------------------------------
+# sample NAME CMD... [::: CMD...]...: times the command group once, appends microseconds.
+sample() {
+	local name=$1 us
+	shift
+	us=$("$RB" time -e "$errlog" -- "$@") ||
+		die "timed command failed: $* ($(tail -n 5 "$errlog" | tr '\n' ' '))"
+	echo "$us" >>"$samples/$name"
+}
+# psample NAME CMD... ::: CMD...: the same, all commands at once.
+psample() {
+	local name=$1 us
+	shift
+	us=$("$RB" time -p -e "$errlog" -- "$@") ||
+		die "timed commands failed: $* ($(tail -n 5 "$errlog" | tr '\n' ' '))"
+	echo "$us" >>"$samples/$name"
+}
+
+infra_info() {
+	local rec=$state/infra.json
+	[ -f "$rec" ] || die "no $rec: the infra is not running"
+	ipid=$(jq -r .pid "$rec")
+	cni_path_in=$(jq -r .cniPath "$rec")
+	runtime=$(jq -r .runtime "$rec")
+	runtime_path=$(jq -r .runtimePath "$rec")
+	runtime_root=$(jq -r .runtimeRoot "$rec")
+	slirp_pid=$(jq -r .slirpPid "$rec")
+	iuserns=$(ps -o userns= -p "$ipid" | tr -d ' ')
+	# The runtime's own exec into the infra, as an engine of the original design did it.
+	RX=(nsenter -t "$ipid" -U --preserve-credentials "$runtime_path" --root "$runtime_root")
+	case "$runtime" in
+	*crun*) RX+=(--cgroup-manager=disabled) ;;
+	*) RX+=(--rootless=true) ;;
+	esac
+	RX+=(exec --env "${IN_ENV[0]}" --env CNI_PATH="$cni_path_in" rootless-cni-infra)
+}
+
+IN_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+	RCI_CNI_CONFIG_DIR=/etc/cni/net.d)
+# Runs CMD inside the infra (its user, mount and network namespaces), with the helper's env.
+in_infra() {
+	nsenter -t "$ipid" -U -m -n --preserve-credentials env -i "${IN_ENV[@]}" \
+		CNI_PATH="$cni_path_in" RCI_INFRA_PID="$ipid" "$@"
+}
+
+# Copies the tools into the infra's /tmp (a tmpfs of its own): our build dir is not mounted there.
+infra_tools() {
+	in_infra sh -c 'cat >/tmp/rci-bench && chmod 0755 /tmp/rci-bench' <"$RB"
+	in_infra sh -c 'cat >/tmp/orig-rci-infra.sh && chmod 0755 /tmp/orig-rci-infra.sh' <"$ORIG"
+}
+
+
+# Userspace memory of the infra: RSS (KiB) of every process in its user namespace + slirp4netns.
+infra_rss_kib() {
+	local p total=0 kb
+	for p in $({ userns_pids && echo "$slirp_pid"; } | sort -u); do
+		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || kb=0
+		total=$((total + ${kb:-0}))
+	done
+	echo "$total"
+}
+
+now_s() { echo $((${EPOCHREALTIME/./} / 1000000)); }
+budget_left() { echo $((BUDGET - ($(now_s) - t_start / 1000000))); }
+
+# ---- the run -----------------------------------------------------------------------------------
+log "work dir $work; build $build; quick=$quick"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log "starting the infra"
+launcher start >/dev/null
+infra_info
+infra_tools
+# The keeper holds the infra up: a dealloc of the last attachment would stop it.
+launcher alloc keeper noop >/dev/null
+
+# Row 1: the floor. Also for the light and noop chains (row 8's and row 4's references).
+log "row 1: floor (rci-bench, $N ADD+DEL of each chain)"
+in_infra /tmp/rci-bench mkns /run/rci-bench-ns
+for net in bench light noop; do
+	in_infra /tmp/rci-bench floor -n "$N" "/etc/cni/net.d/$net.conflist" /run/rci-bench-ns \
+		>"$work/floor-$net" 2>>"$errlog" || die "floor $net failed: $(tail -n 3 "$errlog")"
+	awk '{ print $1 }' "$work/floor-$net" >"$samples/floor_add_$net"
+	awk '{ print $2 }' "$work/floor-$net" >"$samples/floor_del_$net"
+done
+in_infra /tmp/rci-bench rmns /run/rci-bench-ns
+
+log "row 2: helper through launcher exec ($N)"
+for i in $(seq "$N"); do
+	sample helper_exec_alloc "${L[@]}" exec -- alloc "h$i" bench "pod-h$i" "" "" \
+		::: "${L[@]}" exec -- print-cni-result "h$i" bench \
+		::: "${L[@]}" exec -- print-netns-path "h$i"
+	sample helper_exec_dealloc "${L[@]}" exec -- dealloc "h$i" bench \
+		::: "${L[@]}" exec -- is-idle
+done
+
+# One shell inside the infra times the helper itself (no exec path): prints "TAG US" lines.
+# shellcheck disable=SC2016 # expanded by the inner shell
+inner_loop='
+	set -e
+	n=$1 net=$2 tag=$3 H=/usr/local/bin/rootless-cni-infra T=/tmp/rci-bench
+	for i in $(seq "$n"); do
+		id=$tag$i
+		if [ "$4" = full ]; then
+			a=$($T time -- $H alloc "$id" "$net" "pod-$id" "" "" ::: \
+				$H print-cni-result "$id" "$net" ::: $H print-netns-path "$id")
+			d=$($T time -- $H dealloc "$id" "$net" ::: $H is-idle)
+		else
+			a=$($T time -- $H alloc "$id" "$net" "pod-$id" "" "")
+			d=$($T time -- $H dealloc "$id" "$net")
+		fi
+		echo "A $a"
+		echo "D $d"
+	done'
+inner() {
+	local out=$1
+	shift
+	in_infra bash -c "$inner_loop" sh "$@" >"$work/inner" 2>>"$errlog" ||
+		die "the loop inside the infra failed: $(tail -n 3 "$errlog")"
+	awk '$1 == "A" { print $2 }' "$work/inner" >"$samples/${out}_alloc"
+	awk '$1 == "D" { print $2 }' "$work/inner" >"$samples/${out}_dealloc"
+}
+log "row 2: helper timed inside the infra ($N)"
+inner helper_in "$N" bench hi full
+
+log "row 3: launcher alloc/dealloc, warm ($N)"
+for i in $(seq "$N"); do
+	sample launcher_alloc "${L[@]}" alloc "w$i" bench
+	sample launcher_dealloc "${L[@]}" dealloc "w$i" bench
+done
+
+log "row 4: no-op chain ($N_FAST)"
+inner helper_noop "$N_FAST" noop hn single
+paste "$samples/helper_noop_alloc" "$samples/helper_noop_dealloc" |
+	awk '{ print $1 + $2 }' >"$samples/helper_noop_sum"
+for i in $(seq "$N_FAST"); do
+	sample launcher_noop_alloc "${L[@]}" alloc "n$i" noop
+	sample launcher_noop_dealloc "${L[@]}" dealloc "n$i" noop
+done
+paste "$samples/launcher_noop_alloc" "$samples/launcher_noop_dealloc" |
+	awk '{ print $1 + $2 }' >"$samples/launcher_noop_sum"
+
+log "row 6: exec path ($N_FAST is-idle each way)"
+for i in $(seq "$N_FAST"); do
+	RCI_EXEC=direct sample exec_direct "${L[@]}" exec -- is-idle
+	RCI_EXEC=runtime sample exec_runtime "${L[@]}" exec -- is-idle
+done
+
+log "row 9: the original design, emulated ($N_ORIG; one $runtime exec per subcommand)"
+for i in $(seq "$N_ORIG"); do
+	sample orig_alloc "${RX[@]}" /tmp/orig-rci-infra.sh alloc "o$i" bench "pod-o$i" \
+		::: "${RX[@]}" /tmp/orig-rci-infra.sh print-cni-result "o$i" bench \
+		::: "${RX[@]}" /tmp/orig-rci-infra.sh print-netns-path "o$i"
+	sample orig_dealloc "${RX[@]}" /tmp/orig-rci-infra.sh dealloc "o$i" bench \
+		::: "${RX[@]}" /tmp/orig-rci-infra.sh is-idle
+done
+# What one `sleep` holder costs (it lives as long as its container).
+"${RX[@]}" /tmp/orig-rci-infra.sh alloc orss bench pod-orss >/dev/null 2>>"$errlog"
+hpid=$(in_infra cat /run/orig-rci-infra/orss/pid)
+orig_holder_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$hpid/status")
+"${RX[@]}" /tmp/orig-rci-infra.sh dealloc orss bench >/dev/null 2>>"$errlog"
+
+log "row 7: $PAR allocs at once vs $PAR one after the other"
+par=() ser=() pdel=() sdel=()
+for i in $(seq "$PAR"); do
+	[ "$i" -gt 1 ] && par+=(:::) ser+=(:::) pdel+=(:::) sdel+=(:::)
+	par+=("${L[@]}" alloc "p$i" bench)
+	pdel+=("${L[@]}" dealloc "p$i" bench)
+	ser+=("${L[@]}" alloc "s$i" bench)
+	sdel+=("${L[@]}" dealloc "s$i" bench)
+done
+psample par_alloc "${par[@]}"
+psample par_dealloc "${pdel[@]}"
+sample ser_alloc "${ser[@]}"
+sample ser_dealloc "${sdel[@]}"
+[ "$(launcher exec -- list | jq length)" = 1 ] || die "attachments left after row 7"
+
+log "row 5: cold start and stop ($N_COLD) vs runc run of a trivial container"
+launcher dealloc keeper noop >/dev/null
+[ ! -f "$state/infra.json" ] || die "the infra did not stop when idle"
+ipid=''
+for i in $(seq "$N_COLD"); do
+	sample cold_start "${L[@]}" start
+	sample cold_stop "${L[@]}" stop
+done
+# The trivial container: the host's /usr read-only, /bin/true, own user and network namespaces.
+bundle=$work/trivial
+runc_root=$work/runc-root
+mkdir -p "$bundle/rootfs"/{usr,proc,dev,sys,tmp,etc} "$runc_root"
+for d in bin sbin lib lib64; do
+	if [ -L "/$d" ]; then
+		ln -s "$(readlink "/$d")" "$bundle/rootfs/$d"
+	elif [ -d "/$d" ]; then
+		mkdir -p "$bundle/rootfs/$d"
+	fi
+done
+(cd "$bundle" && runc spec --rootless)
+jq '.process.args = ["/bin/true"] | .process.terminal = false | .root.readonly = true
+	| .linux.namespaces += [{type: "network"}]
+	| .mounts += [{destination: "/usr", type: "bind", source: "/usr",
+		options: ["rbind", "ro", "nosuid", "nodev"]}]' \
+	"$bundle/config.json" >"$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+for d in bin sbin lib lib64; do
+	if [ -d "/$d" ] && [ ! -L "/$d" ]; then
+		jq --arg d "/$d" '.mounts += [{destination: $d, type: "bind", source: $d,
+			options: ["rbind", "ro", "nosuid", "nodev"]}]' "$bundle/config.json" \
+			>"$bundle/config.json.new"
+		mv "$bundle/config.json.new" "$bundle/config.json"
+	fi
+done
+for i in $(seq "$N_COLD"); do
+	sample runc_run runc --root "$runc_root" run --bundle "$bundle" "rci-bench-trivial-$i"
+done
+
+log "row 8: scale, up to $SCALE attachments on the light chain"
+launcher start >/dev/null
+infra_info
+infra_tools
+launcher alloc keeper noop >/dev/null
+rss0=$(infra_rss_kib)
+t_win=$(now_s)
+for i in $(seq "$WINDOW"); do
+	sample scale_launcher_first "${L[@]}" alloc "lf$i" light ::: "${L[@]}" dealloc "lf$i" light
+done
+# Inside one shell: each helper alloc under --debug, its plugins' time from the log (in ms).
+# Stops at the deadline: what is left of the budget, minus the time the rows after it take.
+# What follows the loop: the same launcher window again (allowing it to take twice as long: the
+# bridge has grown), the report and the cleanup (a killed infra, no per-attachment teardown).
+after=$((($(now_s) - t_win) * 2 + 20))
+deadline=$(($(now_s) + $(budget_left) - after))
+# shellcheck disable=SC2016 # expanded by the inner shell
+scale_loop='
+	n=$1 deadline=$2 H=/usr/local/bin/rootless-cni-infra T=/tmp/rci-bench
+	for i in $(seq "$n"); do
+		now=${EPOCHREALTIME%.*}
+		[ "$now" -lt "$deadline" ] || break
+		: >/tmp/scale.err
+		us=$($T time -e /tmp/scale.err -- $H --debug alloc "s$i" light "" "" "") || {
+			cat /tmp/scale.err >&2
+			exit 1
+		}
+		ms=$(sed -n "s/.*plugin [^ ]* ADD: \([0-9]*\) ms.*/\1/p" /tmp/scale.err |
+			awk "{ s += \$1 } END { print s + 0 }")
+		echo "$i $us $ms"
+	done'
+in_infra bash -c "$scale_loop" sh "$SCALE" "$deadline" >"$work/scale" 2>>"$errlog" ||
+	die "the scale loop failed: $(tail -n 3 "$errlog")"
+scale_n=$(awk 'END { print NR }' "$work/scale")
+if [ "$scale_n" -lt $((2 * WINDOW)) ]; then
+	die "only $scale_n attachments in the time budget: too few for two windows of $WINDOW"
+fi
+scale_note=''
+[ "$scale_n" -lt "$SCALE" ] &&
+	scale_note="budget: stopped at $scale_n of $SCALE attachments"
+awk -v w="$WINDOW" 'NR <= w { print $2 - 1000 * $3 }' "$work/scale" >"$samples/scale_first"
+awk -v w="$WINDOW" -v n="$scale_n" 'NR > n - w { print $2 - 1000 * $3 }' "$work/scale" \
+	>"$samples/scale_last"
+awk -v w="$WINDOW" 'NR <= w { print $2 }' "$work/scale" >"$samples/scale_first_total"
+awk -v w="$WINDOW" -v n="$scale_n" 'NR > n - w { print $2 }' "$work/scale" \
+	>"$samples/scale_last_total"
+rssn=$(infra_rss_kib)
+attached=$((scale_n + 1))
+for i in $(seq "$WINDOW"); do
+	sample scale_launcher_last "${L[@]}" alloc "ll$i" light ::: "${L[@]}" dealloc "ll$i" light
+done
+veths=$(in_infra ip -o link show type veth | awk 'END { print NR }')
+[ "$veths" -ge "$scale_n" ] || die "only $veths veths for $scale_n attachments"
+
+# ---- report ------------------------------------------------------------------------------------
+# stats FILE: "median p90 n" in ms (p90: nearest rank).
+stats() {
+	sort -n "$1" | awk '{ a[NR] = $1 } END {
+		if (NR == 0) { print "0 0 0"; exit }
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		k = int(0.9 * NR); if (k < 0.9 * NR) k++
+		printf "%.3f %.3f %d\n", m / 1000, a[k] / 1000, NR }'
+}
+rows=$work/rows.tsv
+: >"$rows"
+declare -A MED
+row() { # ID SAMPLES LABEL
+	local s
+	read -r -a s <<<"$(stats "$samples/$2")"
+	MED[$2]=${s[0]}
+	printf '%s\t%s\tms\t%s\t%s\t%s\n' "$1" "$3" "${s[0]}" "${s[1]}" "${s[2]}" >>"$rows"
+}
+row_value() { # ID LABEL UNIT VALUE
+	printf '%s\t%s\t%s\t%s\t%s\t1\n' "$1" "$2" "$3" "$4" "$4" >>"$rows"
+}
+row 1a floor_add_bench "floor ADD, bench chain (plugins only)"
+row 1b floor_del_bench "floor DEL, bench chain"
+row 1c floor_add_light "floor ADD, light chain"
+row 1d floor_add_noop "floor ADD, noop chain"
+row 2a helper_exec_alloc "helper alloc+print-cni-result+print-netns-path, via launcher exec"
+row 2b helper_exec_dealloc "helper dealloc+is-idle, via launcher exec"
+row 2c helper_in_alloc "helper alloc+print-cni-result+print-netns-path, inside the infra"
+row 2d helper_in_dealloc "helper dealloc+is-idle, inside the infra"
+row 3a launcher_alloc "launcher alloc, warm (bench)"
+row 3b launcher_dealloc "launcher dealloc, warm (bench)"
+row 4a helper_noop_alloc "noop: helper alloc (inside the infra)"
+row 4b helper_noop_dealloc "noop: helper dealloc (inside the infra)"
+row 4c helper_noop_sum "noop: helper alloc+dealloc"
+row 4d launcher_noop_alloc "noop: launcher alloc"
+row 4e launcher_noop_dealloc "noop: launcher dealloc"
+row 4f launcher_noop_sum "noop: launcher alloc+dealloc"
+row 5a cold_start "cold: launcher start (until ready)"
+row 5b cold_stop "cold: launcher stop"
+row 5c runc_run "cold: runc run of a trivial container"
+row 6a exec_direct "exec is-idle, namespace join (RCI_EXEC=direct)"
+row 6b exec_runtime "exec is-idle, $runtime exec (RCI_EXEC=runtime)"
+row 7a par_alloc "$PAR launcher allocs at once (wall)"
+row 7b ser_alloc "$PAR launcher allocs one by one (wall)"
+row 7c par_dealloc "$PAR launcher deallocs at once (wall)"
+row 7d ser_dealloc "$PAR launcher deallocs one by one (wall)"
+row 8a scale_first "scale: helper alloc minus plugins, first $WINDOW (light)"
+row 8b scale_last "scale: helper alloc minus plugins, last $WINDOW of $scale_n"
+row 8c scale_first_total "scale: helper alloc, first $WINDOW"
+row 8d scale_last_total "scale: helper alloc, last $WINDOW"
+row 8e scale_launcher_first "scale: launcher alloc+dealloc (light) at 1 attachment"
+row 8f scale_launcher_last "scale: launcher alloc+dealloc (light) at $attached attachments"
+mem_per=$(awk -v r="$rssn" -v n="$scale_n" 'BEGIN { printf "%.2f", r / n }')
+mem_delta=$(awk -v a="$rss0" -v b="$rssn" -v n="$scale_n" 'BEGIN { printf "%.2f", (b - a) / n }')
+row_value 8g "scale: userspace RSS of the infra at 1 attachment" KiB "$rss0"
+row_value 8h "scale: userspace RSS of the infra at $attached attachments" KiB "$rssn"
+row_value 8i "scale: userspace RSS / attachments" KiB "$mem_per"
+row_value 8j "scale: userspace RSS delta per attachment" KiB "$mem_delta"
+row 9a orig_alloc "original design: alloc (3 $runtime execs)"
+row 9b orig_dealloc "original design: dealloc (2 $runtime execs)"
+row_value 9c "original design: RSS of one sleep holder" KiB "$orig_holder_kib"
+
+goals=$work/goals.tsv
+: >"$goals"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+goal() { # LABEL VALUE OP LIMIT
+	local met
+	met=$(awk -v v="$2" -v l="$4" -v op="$3" \
+		'BEGIN { print (op == "<=" ? v <= l : v >= l) ? "met" : "not met" }')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$met" >>"$goals"
+}
+goal "launcher warm alloc / floor ADD (3a/1a)" \
+	"$(ratio "${MED[launcher_alloc]}" "${MED[floor_add_bench]}")" "<=" 1.05
+goal "launcher warm dealloc / floor DEL (3b/1b)" \
+	"$(ratio "${MED[launcher_dealloc]}" "${MED[floor_del_bench]}")" "<=" 1.05
+goal "noop helper alloc+dealloc, ms (4c)" "${MED[helper_noop_sum]}" "<=" 2
+goal "noop launcher alloc+dealloc, ms (4f)" "${MED[launcher_noop_sum]}" "<=" 5
+goal "cold start / runc run (5a/5c)" "$(ratio "${MED[cold_start]}" "${MED[runc_run]}")" \
+	"<=" 3
+goal "$PAR parallel / serial allocs (7a/7b)" "$(ratio "${MED[par_alloc]}" "${MED[ser_alloc]}")" \
+	"<=" 0.6
+goal "scale overhead last/first $WINDOW (8b/8a)" \
+	"$(ratio "${MED[scale_last]}" "${MED[scale_first]}")" "<=" 1.2
+goal "userspace memory per attachment, KiB (8i)" "$mem_per" "<=" 16
+goal "original / launcher alloc (9a/3a)" \
+	"$(ratio "${MED[orig_alloc]}" "${MED[launcher_alloc]}")" ">=" 4
+
+t_end=${EPOCHREALTIME/./}
+elapsed=$(((t_end - t_start) / 1000000))
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+notes=()
+[ "$quick" = 1 ] && notes+=("BENCH_QUICK=1: a smoke run, not numbers to quote")
+[ -n "$scale_note" ] && notes+=("$scale_note")
+notes+=("row 8 plugin times come from the helper's --debug log (whole ms)")
+notes+=("row 9 stands in rci-bench cni for the Go cnitool and $runtime exec for the engine's exec: a lower bound of the original")
+
+echo
+echo "rootless-cni-infra benchmark: $(nproc) CPUs, $(uname -r), $runtime, load $load_start -> $load_end, ${elapsed}s"
+printf '%-4s %-66s %10s %10s %5s\n' row what median p90 n
+while IFS=$'\t' read -r id what unit med p90 n; do
+	printf '%-4s %-66s %10s %10s %5s\n' "$id" "$what ($unit)" "$med" "$p90" "$n"
+done <"$rows"
+echo
+printf '%-48s %10s %4s %6s  %s\n' goal value op limit status
+while IFS=$'\t' read -r what v op lim met; do
+	printf '%-48s %10s %4s %6s  %s\n' "$what" "$v" "$op" "$lim" "$met"
+done <"$goals"
+for n in "${notes[@]}"; do
+	echo "note: $n"
+done
+
+mkdir -p "$(dirname "$json_out")"
+notes_json=$(printf '%s\n' "${notes[@]}" | jq -R . | jq -s .)
+jq -n --rawfile rows "$rows" --rawfile goals "$goals" --argjson notes "$notes_json" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
+	--argjson cpus "$(nproc)" --arg runtime "$runtime" --arg load_start "$load_start" \
+	--arg load_end "$load_end" --argjson elapsed "$elapsed" --argjson quick "$quick" \
+	--argjson scale_n "$scale_n" --argjson scale_target "$SCALE" '
+	def lines($t): $t | split("\n") | map(select(length > 0) | split("\t"));
+	{
+		date: $date, kernel: $kernel, cpus: $cpus, runtime: $runtime,
+		loadavg: {start: $load_start, end: $load_end}, elapsed_s: $elapsed,
+		quick: ($quick == 1), scale: {attachments: $scale_n, target: $scale_target},
+		rows: [lines($rows)[] | {id: .[0], what: .[1], unit: .[2], median: (.[3] | tonumber),
+			p90: (.[4] | tonumber), n: (.[5] | tonumber)}],
+		goals: [lines($goals)[] | {goal: .[0], value: (.[1] | tonumber), op: .[2],
+			limit: (.[3] | tonumber), met: (.[4] == "met")}],
+		notes: $notes
+	}' >"$json_out.tmp"
+mv "$json_out.tmp" "$json_out"
+echo "JSON: $json_out"

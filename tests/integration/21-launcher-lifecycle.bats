@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The launcher's lifecycle edges (review findings): what a stop must kill, what the bundle may
+# hold, crashed launchers, options a running infra cannot honour, input checked up front.
+# Same environment as 20-launcher.bats (launcher.bash).
+
+load helpers
+load launcher
+
+infra_pid() { launcher status | jq -r .pid; }
+
+# The reviewer's scenario: a process joined to the infra (here with nsenter, in a session of
+# its own, as dnsname's dnsmasq would be) pins its namespaces unless stop kills it.
+start_sleeper() {
+	nsenter -t "$1" -U -m -n --preserve-credentials setsid sleep 777 </dev/null >/dev/null 2>&1 3>&- &
+	wait_until 5 pgrep -u "$(id -u)" -x -f "sleep 777" >/dev/null
+	SLEEPER=$(pgrep -u "$(id -u)" -x -f "sleep 777" | head -n 1)
+	[ -n "$SLEEPER" ]
+}
+
+@test "lifecycle: stop kills what runs in the infra's mount namespace" {
+	launcher start
+	pid=$(infra_pid)
+	start_sleeper "$pid"
+	[ "$(stat -L -c %i "/proc/$SLEEPER/ns/mnt")" = "$(stat -L -c %i "/proc/$pid/ns/mnt")" ]
+	launcher stop
+	wait_until 5 pid_dead "$SLEEPER"
+	assert_gone
+}
+
+@test "lifecycle: recovery after a SIGKILLed init kills what it left" {
+	launcher start
+	pid=$(infra_pid)
+	start_sleeper "$pid"
+	kill -KILL "$pid"
+	wait_until 5 pid_dead "$pid"
+	pid_alive "$SLEEPER"
+	run launcher status
+	[ "$(jq .running <<<"$output")" = false ]
+	run launcher start
+	[ "$status" -eq 0 ]
+	wait_until 5 pid_dead "$SLEEPER"
+	[ "$(infra_pid)" != "$pid" ]
+	launcher stop
+	assert_gone
+}
+
+@test "lifecycle: the bundle holds nothing of the command that started the infra" {
+	RCI_PLUGIN_TIMEOUT=33 run --separate-stderr launcher --debug alloc a default -p 18731:80
+	assert_status 0
+	cfg="$STATE/bundle/config.json"
+	jq -e '[.process.env[] | select(startswith("RCI_PORT_MAPPINGS=") or
+		startswith("RCI_PLUGIN_TIMEOUT="))] | length == 0' "$cfg"
+	jq -e '.process.args | index("--debug") | not' "$cfg"
+	# A runtime exec (the fallback path) for another container inherits no port mapping.
+	RCI_EXEC=runtime launcher alloc b default >"$WORK/b.json"
+	jq -e '.result.ips | length == 1' "$WORK/b.json"
+	run launcher exec -- print-cni-result b default
+	assert_status 0
+	[[ "$output" != *18731* ]]
+	launcher stop
+	assert_gone
+}
+
+@test "lifecycle: a launcher killed while starting leaves a record the next one cleans up" {
+	for point in launcher:created launcher:slirp-started; do
+		RCI_TEST_CRASH_AT=$point run launcher start
+		[ "$status" -eq 137 ]
+		jq -e '.ready == false and .runtimePath and .bundle' "$STATE/infra.json"
+		run launcher status
+		[ "$(jq .running <<<"$output")" = false ]
+		[ "$(jq .leftovers <<<"$output")" = true ]
+		launcher stop
+		assert_gone
+	done
+	RCI_TEST_CRASH_AT=launcher:slirp-started run launcher start
+	[ "$status" -eq 137 ]
+	# The next command starts afresh.
+	launcher alloc x default >/dev/null
+	launcher dealloc x default
+	assert_gone
+}
+
+@test "lifecycle: bundle temp dirs of crashed launchers are leftovers and swept" {
+	mkdir -p "$STATE/.bundle.tmp-999999/rootfs/etc" "$STATE/.bundle.del-999998-0/rootfs"
+	run launcher status
+	[ "$(jq .leftovers <<<"$output")" = true ]
+	launcher stop
+	assert_gone
+}
+
+@test "lifecycle: relative paths are made absolute" {
+	cp -r "$RCI_SRC/image/net.d" "$WORK/nets"
+	ln -s /usr/lib/cni "$WORK/plugins"
+	ln -s "$(command -v runc)" "$WORK/runc"
+	cp "$BUILD/rootless-cni-infra" "$BUILD/rootless-cni-infra-init" "$WORK/"
+	(cd "$WORK" && RCI_HELPER=./rootless-cni-infra RCI_INIT=./rootless-cni-infra-init \
+		"$L" --root "$STATE" --cni-config-dir nets --cni-plugin-dir plugins --runtime ./runc \
+		alloc a default >/dev/null)
+	jq -e --arg w "$WORK" '.cniConfigDir == "\($w)/nets" and .pluginDirs == ["/usr/lib/cni"] and
+		(.runtimePath | startswith("/"))' "$STATE/infra.json"
+	# A missing one is named.
+	# shellcheck disable=SC2016 # arguments of bash -c
+	run --separate-stderr bash -c 'cd "$1" && "$2" --root "$3" --cni-config-dir nope status' \
+		_ "$WORK" "$L" "$STATE"
+	assert_status 3
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains '--cni-config-dir `nope`: No such file or directory'
+	launcher stop
+	assert_gone
+}
+
+@test "lifecycle: a running infra refuses other config, plugin dirs or runtime" {
+	cp -r "$RCI_SRC/image/net.d" "$WORK/a"
+	cp -r "$RCI_SRC/image/net.d" "$WORK/b"
+	launcher --cni-config-dir "$WORK/a" start
+	# The same (or none) is fine.
+	launcher --cni-config-dir "$WORK/a" alloc x default >/dev/null
+	run --separate-stderr launcher --cni-config-dir "$WORK/b" alloc y default
+	assert_status 4
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains 'the infra runs with --cni-config-dir `'"$WORK/a"'`; run `rootless-cni-launcher stop` to switch'
+	mkdir "$WORK/plugins"
+	run --separate-stderr launcher --cni-plugin-dir "$WORK/plugins" exec -- is-idle
+	assert_status 4
+	assert_stderr_contains 'the infra runs with --cni-plugin-dir'
+	if command -v crun >/dev/null; then
+		run --separate-stderr launcher --runtime crun status
+		assert_status 4
+		assert_stderr_contains 'the infra runs with --runtime'
+	fi
+	launcher dealloc x default
+	assert_gone
+}
+
+@test "lifecycle: bad input exits 2 before anything starts" {
+	run --separate-stderr launcher dealloc '../../x' default
+	assert_status 2
+	assert_one_stderr_line
+	run --separate-stderr launcher dealloc ok '../net'
+	assert_status 2
+	run --separate-stderr launcher alloc a default 'bad;pod'
+	assert_status 2
+	assert_one_stderr_line
+	run --separate-stderr launcher enter '../x' -- true
+	assert_status 2
+	assert_gone
+}
+
+@test "lifecycle: runtime errors are one line" {
+	printf '#!/bin/sh\necho "first complaint" >&2\necho "the cause" >&2\nexit 1\n' >"$WORK/fake-rt"
+	chmod +x "$WORK/fake-rt"
+	run --separate-stderr launcher --runtime "$WORK/fake-rt" start
+	assert_status 1
+	assert_one_stderr_line
+	assert_stderr_contains "first complaint; the cause"
+	assert_gone
+}
+
+@test "lifecycle: root of a user namespace is served, --version is JSON" {
+	run unshare -r "$L" --root "$STATE" status
+	assert_status 0
+	[ "$(jq .running <<<"$output")" = false ]
+	run "$L" --version
+	assert_status 0
+	jq -e '.version and .commit' <<<"$output"
+}
+
+@test "lifecycle: doctor sweeps the bundles of killed doctors" {
+	mkdir -p "$STATE/doctor-runc-999999/rootfs" "$STATE/.doctor-runtime-999999" \
+		"$STATE/.doctor-crun-999999.tmp-999999/rootfs"
+	run launcher doctor
+	[ ! -e "$STATE/doctor-runc-999999" ]
+	[ ! -e "$STATE/.doctor-runtime-999999" ]
+	[ ! -e "$STATE/.doctor-crun-999999.tmp-999999" ]
+	# Nothing of its own left either.
+	local f
+	for f in "$STATE"/*doctor* "$STATE"/.*doctor*; do
+		[ ! -e "$f" ] || fail "left: $f"
+	done
+}
+
+@test "lifecycle: networks are found by the helper's rules (symlinks, .conflist first)" {
+	d="$XDG_CONFIG_HOME/cni/net.d"
+	mkdir -p "$d" "$WORK/elsewhere"
+	# A symlinked config (how admins install them) is a network like any other.
+	jq -n '{cniVersion: "1.0.0", name: "linked", plugins: [{type: "no-such-plugin-a"}]}' \
+		>"$WORK/elsewhere/linked.conflist"
+	ln -s "$WORK/elsewhere/linked.conflist" "$d/10-linked.conflist"
+	# Same name in a .conf sorting first and in a .conflist: the .conflist wins.
+	jq -n '{cniVersion: "1.0.0", name: "dup", type: "no-such-plugin-conf"}' >"$d/00-dup.conf"
+	jq -n '{cniVersion: "1.0.0", name: "dup", plugins: [{type: "no-such-plugin-list"}]}' \
+		>"$d/99-dup.conflist"
+	run --separate-stderr launcher alloc x linked
+	assert_status 3
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains 'CNI plugin `no-such-plugin-a` not found'
+	run --separate-stderr launcher alloc x dup
+	assert_status 3
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains 'CNI plugin `no-such-plugin-list` not found'
+	run --separate-stderr launcher alloc x nosuch
+	assert_status 3
+	assert_one_stderr_line
+	assert_stderr_contains "networks found: linked, dup"
+	assert_gone
+}
