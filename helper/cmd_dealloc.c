@@ -31,6 +31,6 @@ int cmd_dealloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	rci_unlock_id(ctx, id, lk, gone && ret == 0);
 	if (ret < 0)
 		return -1;
-	cleanup_json json_object *o = json_object_new_object();
-	return rci_json_print(o, err);
+	/* `idle` (an extra field) lets the launcher skip its is-idle exec when others remain. */
+	return rci_ctx_print_idle(ctx, err);
 }

@@ -26,12 +26,7 @@ int cmd_is_idle(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	(void)argv;
 	if (rci_check_argc("is-idle", "", argc, 0, 0, err) < 0)
 		return -1;
-	cleanup_strv char **ids = NULL;
-	if (list_ids_shared(ctx, &ids, err) < 0)
-		return -1;
-	cleanup_json json_object *o = json_object_new_object();
-	json_object_object_add(o, "idle", json_object_new_boolean(rci_strv_len(ids) == 0));
-	return rci_json_print(o, err);
+	return rci_ctx_print_idle(ctx, err);
 }
 
 static json_object *ips_of(struct rci_ctx *ctx, const char *id, const struct rci_attachment_rec *a)

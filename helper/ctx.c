@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ctx.h"
 #include "caps.h"
+#include "dnsmasq_shim.h"
 #include "fs.h"
+#include "json.h"
 #include "lock.h"
 #include "log.h"
 #include "netns.h"
@@ -65,7 +67,8 @@ int rci_ctx_open_state(struct rci_ctx *ctx, rci_error_t *err)
 	if (rci_state_open(&ctx->st, ctx->state_dir, err) < 0)
 		return -1;
 	ctx->state_open = true;
-	return 0;
+	/* Plugins run later in this process: make dnsname's dnsmasq work in a single-ID userns. */
+	return rci_dnsmasq_shim_install(ctx->state_dir, err);
 }
 
 char *rci_ctx_netns_path(const struct rci_ctx *ctx, const char *id)
@@ -130,6 +133,31 @@ int rci_attachment_args(const struct rci_attachment_rec *a, struct cni_args *arg
 	if (a->mac && *a->mac && cni_args_add(args, "MAC", a->mac, err) < 0)
 		return -1;
 	return 0;
+}
+
+int rci_ctx_is_idle(struct rci_ctx *ctx, bool *idle, rci_error_t *err)
+{
+	if (rci_ctx_open_state(ctx, err) < 0)
+		return -1;
+	/* Shared: an alloc adding a new ID holds it exclusively while its record appears. */
+	int g = rci_lock_at(ctx->st.dirfd, "lock", LOCK_SH, err);
+	if (g < 0)
+		return -1;
+	bool any = false;
+	int r = rci_state_any(&ctx->st, &any, err);
+	rci_unlock_at(ctx->st.dirfd, "lock", g, false);
+	*idle = !any;
+	return r;
+}
+
+int rci_ctx_print_idle(struct rci_ctx *ctx, rci_error_t *err)
+{
+	bool idle;
+	if (rci_ctx_is_idle(ctx, &idle, err) < 0)
+		return -1;
+	cleanup_json json_object *o = json_object_new_object();
+	json_object_object_add(o, "idle", json_object_new_boolean(idle));
+	return rci_json_print(o, err);
 }
 
 int rci_lock_id(struct rci_ctx *ctx, const char *id, rci_error_t *err)

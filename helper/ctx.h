@@ -45,6 +45,11 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 /* Saves @rec; when it has no attachments left, removes the record under the global lock. */
 int rci_commit_record(struct rci_ctx *ctx, struct rci_container_rec *rec, rci_error_t *err);
 
+/* No attachment exists (one being added counts), read under the shared global lock. */
+int rci_ctx_is_idle(struct rci_ctx *ctx, bool *idle, rci_error_t *err);
+/* Prints {"idle": bool}: is-idle's answer, also dealloc's (an extra field there). */
+int rci_ctx_print_idle(struct rci_ctx *ctx, rci_error_t *err);
+
 /* Per-ID lock (locks/<ID>), exclusive. */
 int rci_lock_id(struct rci_ctx *ctx, const char *id, rci_error_t *err);
 void rci_unlock_id(struct rci_ctx *ctx, const char *id, int fd, bool remove);

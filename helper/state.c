@@ -179,12 +179,12 @@ int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rc
 	return rci_write_file_atomic_at(st->containers_fd, name, s, strlen(s), 0600, err);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int rci_state_list_ids(struct rci_state *st, char ***ids, rci_error_t *err)
+/*
+ * Calls @fn with the ID of every record until it returns false. The directory is read through
+ * a dup of the state's fd, rewound, so every scan sees it whole.
+ */
+static int each_record(struct rci_state *st, bool (*fn)(const char *id, size_t len, void *data),
+		       void *data, rci_error_t *err)
 {
 	int fd = dup(st->containers_fd);
 	if (fd < 0)
@@ -195,14 +195,48 @@ int rci_state_list_ids(struct rci_state *st, char ***ids, rci_error_t *err)
 		return rci_make_error(err, errno, "read state directory");
 	}
 	rewinddir(d);
-	char **v = xmalloc0(sizeof(char *));
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
-		if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0) {
-			cleanup_free char *id = xstrndup(de->d_name, l - 5);
-			rci_strv_push(&v, id);
-		}
+		if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0 &&
+		    !fn(de->d_name, l - 5, data))
+			break;
+	}
+	return 0;
+}
+
+static bool found_one(const char *id, size_t len, void *data)
+{
+	(void)id;
+	(void)len;
+	*(bool *)data = true;
+	return false;
+}
+
+int rci_state_any(struct rci_state *st, bool *any, rci_error_t *err)
+{
+	*any = false;
+	return each_record(st, found_one, any, err);
+}
+
+static bool collect(const char *id, size_t len, void *data)
+{
+	cleanup_free char *copy = xstrndup(id, len);
+	rci_strv_push(data, copy);
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rci_state_list_ids(struct rci_state *st, char ***ids, rci_error_t *err)
+{
+	char **v = xmalloc0(sizeof(char *));
+	if (each_record(st, collect, &v, err) < 0) {
+		rci_strv_free(v);
+		return -1;
 	}
 	qsort(v, rci_strv_len(v), sizeof(char *), cmp_str);
 	*ids = v;
