@@ -5,6 +5,7 @@
 #include "log.h"
 #include "slirp.h"
 #include "util.h"
+#include "validate.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -36,8 +37,10 @@ static int parse_port(const char *s, int *out)
 
 static int bad_spec(const char *spec, const char *why, rci_error_t *err)
 {
+	/* Quoted printable: a spec holding a newline must not split the one-line error. */
+	cleanup_free char *shown = rci_printable(spec, 64);
 	return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-				   "bad port mapping `%s`: %s (want " SPEC_FORM ")", spec, why);
+				   "bad port mapping `%s`: %s (want " SPEC_FORM ")", shown, why);
 }
 
 int lr_port_parse(const char *spec, struct lr_port *p, rci_error_t *err)
