@@ -88,6 +88,12 @@ int cni_result_validate(json_object *r, rci_error_t *err)
 					      "`gateway` an address",
 					      i);
 	}
+	/* Conversion edits interfaces as objects (json-c asserts otherwise: found by fuzz_result).
+	 */
+	json_object *ifs = rci_json_get_type(r, "interfaces", json_type_array);
+	for (size_t i = 0; ifs && i < json_object_array_length(ifs); i++)
+		if (!json_object_is_type(json_object_array_get_idx(ifs, i), json_type_object))
+			return rci_make_error(err, 0, "result interfaces[%zu] is not an object", i);
 	json_object *routes = rci_json_get_type(r, "routes", json_type_array);
 	for (size_t i = 0; routes && i < json_object_array_length(routes); i++) {
 		json_object *rt = json_object_array_get_idx(routes, i);
