@@ -602,21 +602,6 @@ static pid_t read_child_pid(struct fixture *f)
 	return pid;
 }
 
-/* True once @pid is gone (we are a subreaper, so we may have to reap it), within @ms. */
-static bool wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		int st;
-
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return true;
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10 * 1000);
-	}
-	return false;
-}
-
 /* CON-3: the deadline kills the whole process group, fast, and the call fails. */
 static void test_exe_timeout_kills_group(void **state)
 {
@@ -635,11 +620,7 @@ static void test_exe_timeout_kills_group(void **state)
 	UT_ERR_CONTAINS(err, "`fake`", "timed out");
 	rci_error_release(&err);
 	child = read_child_pid(f);
-	if (!wait_gone(child, 2000)) {
-		kill(child, SIGKILL);
-		fprintf(stderr, "plugin's child %d survived the timeout\n", (int)child);
-		fail();
-	}
+	ut_assert_gone(child, 2000, "plugin's child (after the plugin's timeout)");
 }
 
 /* A plugin's helper cannot hold our pipes open past the plugin's exit. */
@@ -661,11 +642,7 @@ static void test_exe_child_keeping_stdio_does_not_hang(void **state)
 	assert_non_null(result);
 	json_object_put(result);
 	child = read_child_pid(f);
-	if (!wait_gone(child, 2000)) {
-		kill(child, SIGKILL);
-		fprintf(stderr, "plugin's child %d survived the plugin\n", (int)child);
-		fail();
-	}
+	ut_assert_gone(child, 2000, "plugin's child (after the plugin exited)");
 }
 
 /* Output cap: a flood on stdout is cut off and the call fails. */

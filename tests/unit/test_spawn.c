@@ -271,21 +271,6 @@ static void test_spawn_no_inherited_fds(void **state)
 	rci_spawn_result_free(&res);
 }
 
-/* True once @pid is gone (we are a subreaper, so we may have to reap it), within @ms. */
-static bool wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited <= ms; waited += 10) {
-		int st;
-
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return true;
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10 * 1000);
-	}
-	return false;
-}
-
 /* The deadline kills the whole group (a background grandchild too) and returns promptly. */
 static void test_spawn_timeout_kills_group(void **state)
 {
@@ -304,11 +289,7 @@ static void test_spawn_timeout_kills_group(void **state)
 	free(s);
 	bg = (pid_t)atoi(res.out);
 	assert_true(bg > 1);
-	if (!wait_gone(bg, 2000)) {
-		kill(bg, SIGKILL);
-		fprintf(stderr, "background child %d survived the timeout\n", (int)bg);
-		fail();
-	}
+	ut_assert_gone(bg, 2000, "background child (after the timeout)");
 	rci_spawn_result_free(&res);
 }
 
@@ -324,11 +305,7 @@ static void test_spawn_exit_kills_leftover_group(void **state)
 	assert_int_equal(res.exit_code, 0);
 	bg = (pid_t)atoi(res.out);
 	assert_true(bg > 1);
-	if (!wait_gone(bg, 2000)) {
-		kill(bg, SIGKILL);
-		fprintf(stderr, "background child %d survived its parent\n", (int)bg);
-		fail();
-	}
+	ut_assert_gone(bg, 2000, "background child (after its parent exited)");
 	rci_spawn_result_free(&res);
 }
 

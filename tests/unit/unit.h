@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,6 +30,25 @@
 #include "error.h"
 
 /* A fresh private directory under $TMPDIR (or /tmp); abort the test when it cannot be made. */
+/*
+ * Asserts that @pid is gone within @ms (a test that is a subreaper may have to reap it). If it
+ * is not, kills it, so no test leaves a process behind, and fails naming it as "@what %d".
+ */
+static inline void ut_assert_gone(pid_t pid, int ms, const char *what)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		int st;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return;
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return;
+		usleep(10 * 1000);
+	}
+	kill(pid, SIGKILL);
+	fail_msg("%s %d is still alive after %d ms", what, (int)pid, ms);
+}
+
 static inline char *ut_mkdtemp(void)
 {
 	const char *base = getenv("TMPDIR");
