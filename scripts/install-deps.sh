@@ -25,6 +25,11 @@ PACKAGES=(
 	zlib1g-dev umoci skopeo binutils
 	# integration tests, demo and benchmarks
 	bats jq curl procps util-linux psmisc iputils-ping netcat-openbsd python3 ca-certificates
+	# the peers measured side by side and the engines tested with (podman 4 rootless with
+	# netavark or CNI, pasta), throughput (iperf3), a tiny rootfs for containers (busybox-static)
+	podman netavark aardvark-dns passt iperf3 busybox-static
+	# man pages (go-md2man) and completion (bash-completion)
+	go-md2man man-db bash-completion
 )
 
 dry_run=0
