@@ -31,11 +31,11 @@ endif
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
 	$(FORTIFY) -fstack-protector-strong -fPIE -MMD -MP \
 	-Ihelper/lib -Ihelper/cni -Ihelper -Iinfra \
-	$(shell $(PKG_CONFIG) --cflags json-c libcap zlib libarchive nettle) \
+	$(shell $(PKG_CONFIG) --cflags json-c libcap libarchive nettle) \
 	-DRCI_VERSION='"$(VERSION)"' -DRCI_COMMIT='"$(COMMIT)"' \
 	-DRCI_DATADIR='"$(DATADIR)"' -DRCI_LIBEXECDIR='"$(LIBEXECDIR)"' $(SAN_FLAGS)
 override LDFLAGS += -pie $(SAN_FLAGS)
-LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap zlib)
+LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
 # Only the launcher (and what links its library: unit tests, fuzz targets) reads image layers
 # with libarchive and hashes blobs with nettle; the helper and the init, which the image carries,
 # link neither.
