@@ -31,11 +31,15 @@ endif
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral \
 	$(FORTIFY) -fstack-protector-strong -fPIE -MMD -MP \
 	-Ihelper/lib -Ihelper/cni -Ihelper -Iinfra \
-	$(shell $(PKG_CONFIG) --cflags json-c libcap zlib) \
+	$(shell $(PKG_CONFIG) --cflags json-c libcap libarchive nettle) \
 	-DRCI_VERSION='"$(VERSION)"' -DRCI_COMMIT='"$(COMMIT)"' \
 	-DRCI_DATADIR='"$(DATADIR)"' -DRCI_LIBEXECDIR='"$(LIBEXECDIR)"' $(SAN_FLAGS)
 override LDFLAGS += -pie $(SAN_FLAGS)
-LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap zlib)
+LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
+# Only the launcher (and what links its library: unit tests, fuzz targets) reads image layers
+# with libarchive and hashes blobs with nettle; the helper and the init, which the image carries,
+# link neither.
+LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs libarchive nettle) $(LIBS)
 
 # Everything but the two mains is library code that unit tests can link.
 LIB_SRCS := $(wildcard helper/lib/*.c) $(wildcard helper/cni/*.c) \
@@ -89,7 +93,7 @@ $(HELPER): $(BUILD)/helper/main.o $(LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(LAUNCHER): $(BUILD)/infra/main.o $(LIBLAUNCHER) $(LIBRCI)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
 # The infra init is static where possible: it must run from any rootfs.
 $(INIT): $(call obj,$(INIT_SRCS)) $(LIBRCI)
@@ -97,7 +101,7 @@ $(INIT): $(call obj,$(INIT_SRCS)) $(LIBRCI)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(LIBLAUNCHER)) $(LIBRCI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka
 
 # Fake CNI plugins: no sanitizer runtime, so they behave the same in every build.
 $(BUILD)/tests/plugins/%: tests/plugins/%.c
@@ -116,12 +120,12 @@ $(BUILD)/tests/bench/%: tests/bench/%.c
 ifeq ($(FUZZ),1)
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBLAUNCHER) $(LIBRCI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LAUNCHER_LIBS)
 else
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIBLAUNCHER) \
 	$(LIBRCI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 endif
 
 fuzz-bins: $(FUZZ_BINS)

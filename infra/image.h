@@ -4,18 +4,18 @@
 
 #include "context.h"
 #include "error.h"
+#include "image_cache.h" /* lr_image_cache_prune */
 
 /*
  * DOC: --image: the infra from an OCI image layout.
  *
  * The layout's index.json names the manifest (exactly one for linux and this architecture,
- * nested indexes followed); its digest keys a cache entry <state>/image-cache/<hex>/ holding
- * rootfs/ (the layers applied in order, rootless, see image_tar.h), config.json and
- * manifest.json. An entry is built under a temporary name and renamed into place, so it exists
- * only complete; while the digest is unchanged it is reused as is. Unpacking verifies every
- * blob against its descriptor (sha256 and size) and every layer against the config's diff_ids.
- * Concurrent launchers serialise on <state>/image-cache/lock. Entries of other digests are
- * removed when an infra starts (lr_image_cache_prune): no infra runs from them then.
+ * nested indexes followed, image_layout.h); its digest keys a cache entry
+ * <state>/image-cache/<hex>/ (image_cache.h) holding rootfs/ (the layers applied in order,
+ * rootless, image_layer.h and image_tar.h), config.json and manifest.json. Unpacking verifies
+ * every blob against its descriptor (sha256 and size, image_blob.h) and every layer against the
+ * config's diff_ids. Entries of other digests are removed when an infra starts
+ * (lr_image_cache_prune): no infra runs from them then.
  *
  * The rootfs is used in place as the bundle's root (read-only): the image provides the helper
  * and the init at the paths of context.h, the plugins at its CNI_PATH, and its own /etc.
@@ -39,9 +39,6 @@ void lr_image_free(struct lr_image *img);
 
 /* The value of @name in the image's Env, or NULL. */
 const char *lr_image_getenv(const struct lr_image *img, const char *name);
-
-/* Removes every entry of @cache_dir except @keep ("sha256:<hex>"). -1 with *err. */
-int lr_image_cache_prune(const char *cache_dir, const char *keep, rci_error_t *err);
 
 /*
  * With --image, prepares ctx->img (once) in <state>/image-cache and, unless --cni-plugin-dir

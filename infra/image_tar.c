@@ -1,161 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_tar.h"
+#include "beneath.h"
 #include "bundle.h"
-#include "fs.h"
 #include "log.h"
 #include "util.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#define BLOCK 512
-/* Pax headers and GNU long names are paths: anything bigger is not a layer we want. */
-#define MAX_META (1 << 20)
+/*
+ * Deeper entries are refused: the cache must stay removable, and lr_remove_tree (bundle.h)
+ * descends 64 levels at most, counted from the cache entry above the rootfs.
+ */
+#define MAX_DEPTH 60
+/* MAX_DEPTH components of NAME_MAX bytes, and change. */
+#define MAX_NAME 16384
 
 struct tar {
 	int root;
-	lr_tar_read_fn rd;
-	void *data;
+	struct lr_archive_input in;
 	char **added; /* paths this layer created: opaque whiteouts keep them */
 };
 
-static int read_full(struct tar *t, void *buf, size_t len, bool eof_ok, rci_error_t *err)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = t->rd(t->data, (char *)buf + got, len - got, err);
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			if (got == 0 && eof_ok)
-				return 1;
-			return rci_make_error(err, 0, "truncated tar stream");
-		}
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-static int skip(struct tar *t, uint64_t n, rci_error_t *err)
-{
-	char buf[16384];
-	while (n) {
-		size_t chunk = n < sizeof(buf) ? (size_t)n : sizeof(buf);
-		if (read_full(t, buf, chunk, false, err) < 0)
-			return -1;
-		n -= chunk;
-	}
-	return 0;
-}
-
-static uint64_t padding(uint64_t size)
-{
-	return (BLOCK - size % BLOCK) % BLOCK;
-}
-
-/* Octal (NUL or space terminated), or base-256 when the high bit of the first byte is set. */
-static int parse_num(const unsigned char *p, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (p[0] & 0x80) {
-		if (p[0] & 0x40)
-			return -1; /* negative */
-		v = p[0] & 0x3f;
-		for (size_t i = 1; i < n; i++) {
-			if (v >> 55)
-				return -1;
-			v = v << 8 | p[i];
-		}
-		*out = v;
-		return 0;
-	}
-	size_t i = 0;
-	while (i < n && (p[i] == ' ' || p[i] == '\0'))
-		i++;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
-		if (v >> 60)
-			return -1;
-		v = v << 3 | (uint64_t)(p[i] - '0');
-	}
-	if (i < n && p[i] != ' ' && p[i] != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static bool checksum_ok(const unsigned char *h)
-{
-	uint64_t want;
-	if (parse_num(h + 148, 8, &want) < 0)
-		return false;
-	uint64_t sum = 0;
-	for (int i = 0; i < BLOCK; i++)
-		sum += (i >= 148 && i < 156) ? ' ' : h[i];
-	return sum == want;
-}
-
-static char *field(const unsigned char *p, size_t n)
-{
-	return xstrndup((const char *)p, strnlen((const char *)p, n));
-}
-
-/* "a/./b/" -> "a/b", "/" or "./" -> "", NULL (with *err) when a component is "..". */
+/*
+ * "a/./b/" -> "a/b", "/" or "./" -> "", NULL (with *err) when a component is "..", or the path
+ * is deeper than MAX_DEPTH or longer than MAX_NAME.
+ */
 static char *normalize(const char *raw, rci_error_t *err)
 {
+	if (strlen(raw) > MAX_NAME) {
+		rci_make_error(err, 0, "refusing tar entry `%.64s...`: longer than %d bytes", raw,
+			       MAX_NAME);
+		return NULL;
+	}
 	cleanup_strv char **parts = rci_strv_split(raw, '/');
-	size_t len = 1;
+	cleanup_strv char **kept = NULL;
+	size_t depth = 0;
 	for (size_t i = 0; parts && parts[i]; i++) {
+		if (!strcmp(parts[i], "."))
+			continue;
 		if (!strcmp(parts[i], "..")) {
 			rci_make_error(err, 0, "refusing tar entry `%s`: it leaves the rootfs",
 				       raw);
 			return NULL;
 		}
-		len += strlen(parts[i]) + 1;
-	}
-	char *out = xmalloc0(len);
-	for (size_t i = 0; parts && parts[i]; i++) {
-		if (!strcmp(parts[i], "."))
-			continue;
-		if (*out)
-			strcat(out, "/");
-		strcat(out, parts[i]);
-	}
-	return out;
-}
-
-/* Opens the directory @rel under @root, each component without following symlinks. */
-static int open_dir_in(int root, const char *rel, bool create, rci_error_t *err)
-{
-	int fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return rci_make_error(err, errno, "dup");
-	cleanup_strv char **parts = rci_strv_split(rel, '/');
-	for (size_t i = 0; parts && parts[i]; i++) {
-		int nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, parts[i], 0755) < 0 && errno != EEXIST) {
-				rci_make_error(err, errno, "create `%s`", rel);
-				close(fd);
-				return -1;
-			}
-			nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (++depth > MAX_DEPTH) {
+			rci_make_error(err, 0, "refusing tar entry `%s`: deeper than %d levels",
+				       raw, MAX_DEPTH);
+			return NULL;
 		}
-		int saved = errno;
-		close(fd);
-		if (nfd < 0) {
-			if (saved == ELOOP || saved == ENOTDIR)
-				return rci_make_error(err, saved,
-						      "`%s`: component `%s` is not a directory "
-						      "(a symlink is refused)",
-						      rel, parts[i]);
-			return rci_make_error(err, saved, "open `%s`", rel);
-		}
-		fd = nfd;
+		rci_strv_push(&kept, parts[i]);
 	}
-	return fd;
+	return rci_strv_join(kept, "/", NULL);
 }
 
 /* Removes @dir/@name, a whole tree if it is a directory; a missing one is success. */
@@ -207,280 +107,231 @@ static int opaque(struct tar *t, int dir, const char *dirpath, rci_error_t *err)
 	return 0;
 }
 
-static int write_data(struct tar *t, int fd, uint64_t size, const char *path, rci_error_t *err)
+/* `.wh.NAME` removes NAME; a NAME that is no entry (".wh..", ".wh...") would remove the dir. */
+static int whiteout(struct tar *t, int dir, const char *parent, const char *base, rci_error_t *err)
 {
-	char buf[65536];
-	while (size) {
-		size_t chunk = size < sizeof(buf) ? (size_t)size : sizeof(buf);
-		if (read_full(t, buf, chunk, false, err) < 0)
+	if (!strcmp(base, ".wh..wh..opq"))
+		return opaque(t, dir, parent, err);
+	const char *victim = base + 4;
+	if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
+		return rci_make_error(err, 0, "whiteout `%s` names no entry", base);
+	return remove_entry(dir, victim, err);
+}
+
+static int pwrite_all(int fd, const char *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return -1;
-		if (rci_write_all(fd, buf, chunk) < 0)
-			return rci_make_error(err, errno, "write `%s`", path);
-		size -= chunk;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
 	}
 	return 0;
 }
 
-struct entry {
-	char type;
-	mode_t mode;
-	uint64_t size;
-	struct timespec mtime;
-	const char *name;
-	const char *link;
-};
-
-/* Creates one entry; the data of a regular file is consumed here, other data by the caller. */
-static int create(struct tar *t, int dir, const char *base, const char *path, const struct entry *e,
-		  bool *consumed, rci_error_t *err)
+/* The entry's data, block by block at its offsets: sparse files keep their holes. */
+static int write_data(struct tar *t, struct archive *a, struct archive_entry *e, int fd,
+		      const char *path, rci_error_t *err)
 {
-	struct timespec times[2] = {e->mtime, e->mtime};
-	switch (e->type) {
-	case '0':
-	case '\0':
-	case '7': {
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK)
+			return lr_archive_error(a, &t->in, "", err);
+		if (off < 0 || pwrite_all(fd, buf, len, (off_t)off) < 0)
+			return rci_make_error(err, errno, "write `%s`", path);
+	}
+	if (archive_entry_size_is_set(e) && ftruncate(fd, (off_t)archive_entry_size(e)) < 0)
+		return rci_make_error(err, errno, "write `%s`", path);
+	return 0;
+}
+
+/* Owners are not applied (image_tar.h); modes lose setuid and setgid. */
+static mode_t layer_mode(struct archive_entry *e)
+{
+	return archive_entry_perm(e) & 01777;
+}
+
+static int hard_link(struct tar *t, int dir, const char *base, const char *path, const char *link,
+		     rci_error_t *err)
+{
+	cleanup_free char *target = normalize(link, err);
+	if (!target)
+		return -1;
+	const char *tbase;
+	cleanup_close int tfd = lr_beneath_open_parent(t->root, target, false, &tbase, err);
+	if (tfd < 0)
+		return rci_error_wrap(err, "hard link `%s`", path);
+	/* No AT_SYMLINK_FOLLOW: a link to a symlink is a link to the symlink itself. */
+	if (linkat(tfd, tbase, dir, base, 0) < 0)
+		return rci_make_error(err, errno, "hard link `%s` to `%s`", path, target);
+	return 0;
+}
+
+/* Creates one entry in @dir (which holds it under @base); its data is consumed here. */
+static int create(struct tar *t, struct archive *a, struct archive_entry *e, int dir,
+		  const char *base, const char *path, rci_error_t *err)
+{
+	struct timespec times[2] = {
+	    {.tv_sec = archive_entry_mtime(e), .tv_nsec = archive_entry_mtime_nsec(e)}};
+	times[1] = times[0];
+	const char *hl = archive_entry_hardlink(e);
+	if (hl)
+		return hard_link(t, dir, base, path, hl, err);
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG: {
 		cleanup_close int fd =
 		    openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   e->mode & 0700);
+			   layer_mode(e) & 0700);
 		if (fd < 0)
 			return rci_make_error(err, errno, "create `%s`", path);
-		*consumed = true;
-		if (write_data(t, fd, e->size, path, err) < 0)
+		if (write_data(t, a, e, fd, path, err) < 0)
 			return -1;
 		/* fchmod after the data: the umask must not change the layer's modes. */
-		if (fchmod(fd, e->mode & 01777) < 0 || futimens(fd, times) < 0)
+		if (fchmod(fd, layer_mode(e)) < 0 || futimens(fd, times) < 0)
 			return rci_make_error(err, errno, "set the mode of `%s`", path);
 		return 0;
 	}
-	case '5':
-		if (mkdirat(dir, base, 0700) < 0)
+	case AE_IFDIR:
+		/* u+rwx: the cache must be extendable by later layers and removable. */
+		if (mkdirat(dir, base, 0700) < 0 ||
+		    fchmodat(dir, base, layer_mode(e) | 0700, AT_SYMLINK_NOFOLLOW) < 0)
 			return rci_make_error(err, errno, "create `%s`", path);
-		if (fchmodat(dir, base, (e->mode & 01777) | 0700, 0) < 0)
-			return rci_make_error(err, errno, "chmod `%s`", path);
 		return 0;
-	case '2':
-		if (symlinkat(e->link, dir, base) < 0)
-			return rci_make_error(err, errno, "symlink `%s`", path);
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(e);
+		if (!target || symlinkat(target, dir, base) < 0)
+			return rci_make_error(err, target ? errno : 0, "symlink `%s`", path);
 		utimensat(dir, base, times, AT_SYMLINK_NOFOLLOW);
 		return 0;
-	case '1': {
-		cleanup_free char *target = normalize(e->link, err);
-		if (!target)
-			return -1;
-		cleanup_free char *tdir = xstrdup(target);
-		char *slash = strrchr(tdir, '/');
-		const char *tbase = slash ? slash + 1 : target;
-		if (slash)
-			*slash = '\0';
-		else
-			tdir[0] = '\0';
-		cleanup_close int tfd = open_dir_in(t->root, tdir, false, err);
-		if (tfd < 0)
-			return rci_error_wrap(err, "hard link `%s`", path);
-		if (linkat(tfd, tbase, dir, base, 0) < 0)
-			return rci_make_error(err, errno, "hard link `%s` to `%s`", path, target);
-		return 0;
 	}
-	case '6':
-		if (mkfifoat(dir, base, e->mode & 0777) < 0)
+	case AE_IFIFO:
+		if (mkfifoat(dir, base, layer_mode(e) & 0777) < 0)
 			return rci_make_error(err, errno, "mkfifo `%s`", path);
 		return 0;
-	case '3':
-	case '4':
+	case AE_IFCHR:
+	case AE_IFBLK:
+		/* Nobody may mknod them unprivileged; the infra's /dev is a tmpfs. */
 		rci_debug("skipping device node `%s` (unprivileged)", path);
 		return 0;
 	default:
-		rci_debug("skipping `%s` of tar type `%c`", path, e->type);
+		rci_debug("skipping `%s` of file type 0%o", path, archive_entry_filetype(e));
 		return 0;
 	}
 }
 
-static int apply_entry(struct tar *t, const struct entry *e, bool *consumed, rci_error_t *err)
+static int apply_entry(struct tar *t, struct archive *a, struct archive_entry *e, const char *name,
+		       rci_error_t *err)
 {
-	cleanup_free char *path = normalize(e->name, err);
+	cleanup_free char *path = normalize(name, err);
 	if (!path)
 		return -1;
 	if (!*path)
 		return 0; /* the root itself: the cache owns its mode */
-	cleanup_free char *parent = xstrdup(path);
-	char *slash = strrchr(parent, '/');
-	const char *base = slash ? path + (slash - parent) + 1 : path;
-	if (slash)
-		*slash = '\0';
-	else
-		parent[0] = '\0';
-	cleanup_close int dir = open_dir_in(t->root, parent, true, err);
+	const char *base;
+	cleanup_close int dir = lr_beneath_open_parent(t->root, path, true, &base, err);
 	if (dir < 0)
 		return -1;
 	if (!strncmp(base, ".wh.", 4)) {
-		if (!strcmp(base, ".wh..wh..opq"))
-			return opaque(t, dir, parent, err);
-		return remove_entry(dir, base + 4, err);
+		cleanup_free char *parent = xstrndup(path, (size_t)(base - path));
+		if (*parent)
+			parent[strlen(parent) - 1] = '\0'; /* its trailing slash */
+		return whiteout(t, dir, parent, base, err);
 	}
 	rci_strv_push(&t->added, path);
 	struct stat st;
 	if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* A directory over a directory merges: lower layers' children stay. */
-		if (e->type == '5' && S_ISDIR(st.st_mode)) {
-			if (fchmodat(dir, base, (e->mode & 01777) | 0700, 0) < 0)
+		if (archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e) &&
+		    S_ISDIR(st.st_mode)) {
+			if (fchmodat(dir, base, layer_mode(e) | 0700, 0) < 0)
 				return rci_make_error(err, errno, "chmod `%s`", path);
 			return 0;
 		}
 		if (remove_entry(dir, base, err) < 0)
 			return -1;
 	}
-	return create(t, dir, base, path, e, consumed, err);
+	return create(t, a, e, dir, base, path, err);
 }
 
-/* Pax records "LEN key=value\n": path, linkpath and size matter, the rest is metadata. */
-static int parse_pax(const char *buf, size_t len, char **path, char **link, int64_t *size,
-		     rci_error_t *err)
+/*
+ * A warning from archive_read_next_header is fatal (a malformed pax header is a corrupt layer),
+ * except a name that cannot be converted to the locale's charset: libarchive then keeps the
+ * raw bytes, which are what the file system gets (Go's archive/tar and umoci do the same).
+ */
+static bool harmless_warning(struct archive *a)
 {
-	size_t off = 0;
-	while (off < len) {
-		char *end;
-		unsigned long rl = strtoul(buf + off, &end, 10);
-		if (end == buf + off || *end != ' ' || rl == 0 || rl > len - off ||
-		    buf[off + rl - 1] != '\n')
-			return rci_make_error(err, 0, "malformed pax header");
-		const char *kv = end + 1;
-		const char *eq = memchr(kv, '=', (size_t)(buf + off + rl - 1 - kv));
-		if (!eq)
-			return rci_make_error(err, 0, "malformed pax record");
-		size_t klen = (size_t)(eq - kv);
-		char *val = xstrndup(eq + 1, (size_t)(buf + off + rl - 1 - (eq + 1)));
-		if (klen == 4 && !strncmp(kv, "path", 4)) {
-			free(*path);
-			*path = val;
-		} else if (klen == 8 && !strncmp(kv, "linkpath", 8)) {
-			free(*link);
-			*link = val;
-		} else if (klen == 4 && !strncmp(kv, "size", 4)) {
-			*size = strtoll(val, NULL, 10);
-			free(val);
-		} else {
-			free(val);
-		}
-		off += rl;
-	}
-	return 0;
-}
-
-static int read_meta(struct tar *t, uint64_t size, char **out, rci_error_t *err)
-{
-	if (size > MAX_META)
-		return rci_make_error(err, 0, "tar metadata entry of %" PRIu64 " bytes", size);
-	char *buf = xmalloc0((size_t)size + 1);
-	if (read_full(t, buf, (size_t)size, false, err) < 0 || skip(t, padding(size), err) < 0) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	return 0;
-}
-
-static bool all_zero(const unsigned char *h)
-{
-	for (int i = 0; i < BLOCK; i++)
-		if (h[i])
-			return false;
-	return true;
+	const char *m = archive_error_string(a);
+	return m && strstr(m, "can't be converted");
 }
 
 int lr_tar_apply(int rootfs_fd, lr_tar_read_fn rd, void *data, rci_error_t *err)
 {
-	struct tar t = {.root = rootfs_fd, .rd = rd, .data = data};
-	cleanup_strv char **added = NULL;
-	cleanup_free char *long_name = NULL, *long_link = NULL, *pax_path = NULL, *pax_link = NULL;
-	int64_t pax_size = -1;
+	struct tar *t = xmalloc0(sizeof(*t));
+	t->root = rootfs_fd;
+	t->in.rd = rd;
+	t->in.data = data;
 	int ret = -1;
+	struct archive *a = archive_read_new();
+	if (!a)
+		abort(); /* out of memory, as xmalloc */
+	/* tar covers ustar, pax (extended and global headers), GNU (long names, sparse) and v7;
+	 * empty takes a zero-byte stream. Nothing else: a layer is a tar stream. */
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_support_format_empty(a) != ARCHIVE_OK) {
+		lr_archive_error(a, &t->in, "libarchive", err);
+		goto out;
+	}
+	if (lr_archive_open(a, &t->in) != ARCHIVE_OK) {
+		/* libarchive says "Unrecognized archive format" for a first header that fails
+		 * its checksum or carries no tar magic. */
+		lr_archive_error(a, &t->in, "not a tar stream (bad header checksum or magic)", err);
+		goto out;
+	}
 	for (;;) {
-		unsigned char h[BLOCK];
-		int r = read_full(&t, h, BLOCK, true, err);
-		if (r < 0)
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+		/* The "empty" format bids on a stream whose first read failed: not an end. */
+		if (r == ARCHIVE_EOF && t->in.rd_err) {
+			lr_archive_error(a, &t->in, "", err);
 			goto out;
-		/* End of archive: a zero block (the second one, if any, is drained by the caller).
-		 */
-		if (r == 1 || all_zero(h))
+		}
+		if (r == ARCHIVE_EOF)
 			break;
-		if (!checksum_ok(h)) {
-			rci_make_error(err, 0, "bad tar header checksum");
+		if (r == ARCHIVE_WARN && harmless_warning(a)) {
+			rci_debug("tar entry `%s`: %s", archive_entry_pathname(e),
+				  archive_error_string(a));
+		} else if (r != ARCHIVE_OK) {
+			lr_archive_error(a, &t->in,
+					 r == ARCHIVE_WARN
+					     ? "refusing a tar header libarchive warns about"
+					     : "tar header",
+					 err);
 			goto out;
 		}
-		uint64_t size, mode, mtime;
-		if (parse_num(h + 124, 12, &size) < 0 || parse_num(h + 100, 8, &mode) < 0 ||
-		    parse_num(h + 136, 12, &mtime) < 0) {
-			rci_make_error(err, 0, "bad number in a tar header");
+		const char *name = archive_entry_pathname(e);
+		if (apply_entry(t, a, e, name ? name : "", err) < 0) {
+			rci_error_wrap(err, "tar entry `%s`", name ? name : "");
 			goto out;
 		}
-		char type = (char)h[156];
-		if (type == 'x' || type == 'L' || type == 'K') {
-			cleanup_free char *meta = NULL;
-			if (read_meta(&t, size, &meta, err) < 0)
-				goto out;
-			if (type == 'x') {
-				if (parse_pax(meta, (size_t)size, &pax_path, &pax_link, &pax_size,
-					      err) < 0)
-					goto out;
-			} else if (type == 'L') {
-				free(long_name);
-				long_name = meta;
-				meta = NULL;
-			} else {
-				free(long_link);
-				long_link = meta;
-				meta = NULL;
-			}
-			continue;
-		}
-		if (type == 'g') {
-			if (skip(&t, size + padding(size), err) < 0)
-				goto out;
-			continue;
-		}
-		if (pax_size >= 0)
-			size = (uint64_t)pax_size;
-		cleanup_free char *name = NULL;
-		if (pax_path)
-			name = xstrdup(pax_path);
-		else if (long_name)
-			name = xstrdup(long_name);
-		else if (!memcmp(h + 257, "ustar\0", 6) && h[345])
-			name =
-			    xasprintf("%.155s/%.100s", (const char *)h + 345, (const char *)h + 0);
-		else
-			name = field(h, 100);
-		cleanup_free char *link = pax_link    ? xstrdup(pax_link)
-					  : long_link ? xstrdup(long_link)
-						      : field(h + 157, 100);
-		struct entry e = {.type = type,
-				  .mode = (mode_t)mode,
-				  .size = size,
-				  .mtime = {.tv_sec = (time_t)mtime},
-				  .name = name,
-				  .link = link};
-		t.added = added;
-		bool consumed = false;
-		r = apply_entry(&t, &e, &consumed, err);
-		added = t.added;
-		if (r < 0) {
-			rci_error_wrap(err, "tar entry `%s`", name);
-			goto out;
-		}
-		/* Links, devices, directories and FIFOs carry no data whatever `size` says
-		 * (as Go's archive/tar, which wrote most layers). */
-		uint64_t data_len = strchr("123456", type) && type ? 0 : size;
-		uint64_t rest = consumed ? 0 : data_len;
-		if (skip(&t, rest + padding(data_len), err) < 0)
-			goto out;
-		free(long_name);
-		free(long_link);
-		free(pax_path);
-		free(pax_link);
-		long_name = long_link = pax_path = pax_link = NULL;
-		pax_size = -1;
 	}
 	ret = 0;
 out:
+	/* Entry names are the layer's: a newline in one must not split the one-line error. */
+	for (char *p = ret < 0 && *err ? (*err)->msg : NULL; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	archive_read_free(a);
+	rci_error_release(&t->in.rd_err);
+	rci_strv_free(t->added);
+	free(t);
 	return ret;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "rootfs.h"
+#include "beneath.h"
 #include "context.h"
 #include "fs.h"
 #include "util.h"
@@ -40,45 +41,57 @@ void lr_rootfs_add_mount(json_object *mounts, const char *dest, const char *type
 	json_object_array_add(mounts, m);
 }
 
-static int mkdirs(const char *rootfs, const char *rel, rci_error_t *err)
+/* The directory @rel (and its missing parents) below @root; a symlink on the way is refused. */
+static int mkdirs(int root, const char *rel, rci_error_t *err)
 {
-	cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
-	return rci_mkdir_p(p, 0755, false, err);
+	int fd = lr_beneath_open_dir(root, rel, true, err);
+	if (fd < 0)
+		return rci_error_wrap(err, "mount point `/%s`", rel);
+	close(fd);
+	return 0;
 }
 
-/* A mount point of the type of @host (followed: a symlinked resolv.conf binds its target). */
-static int mountpoint_for(const char *rootfs, const char *rel, const char *host, rci_error_t *err)
+/*
+ * A mount point of the type of @host (followed: a symlinked resolv.conf binds its target), made
+ * below @root without following any symlink: an image's `etc -> /home/u/x` must not make us
+ * write there (issue 13, bug 4). An existing entry of the right type is kept.
+ */
+static int mountpoint_for(int root, const char *rel, const char *host, rci_error_t *err)
 {
 	struct stat st;
 	if (stat(host, &st) < 0)
 		return rci_make_error(err, errno, "stat `%s`", host);
 	if (S_ISDIR(st.st_mode))
-		return mkdirs(rootfs, rel, err);
-	cleanup_free char *parent = xstrdup(rel);
-	char *slash = strrchr(parent, '/');
-	if (slash) {
-		*slash = '\0';
-		if (mkdirs(rootfs, parent, err) < 0)
-			return -1;
+		return mkdirs(root, rel, err);
+	const char *base;
+	cleanup_close int dir = lr_beneath_open_parent(root, rel, true, &base, err);
+	if (dir < 0)
+		return rci_error_wrap(err, "mount point `/%s`", rel);
+	struct stat cur;
+	if (fstatat(dir, base, &cur, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(cur.st_mode))
+			return 0;
+		return rci_make_error(err, 0, "mount point `/%s` exists and is no regular file%s",
+				      rel, S_ISLNK(cur.st_mode) ? " (a symlink is refused)" : "");
 	}
-	cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
-	cleanup_close int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	cleanup_close int fd =
+	    openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return rci_make_error(err, errno, "create mount point `%s`", p);
+		return rci_make_error(err, errno, "create mount point `/%s`", rel);
 	return 0;
 }
 
-static int bind_ro(const char *rootfs, json_object *mounts, const char *dest, const char *host,
+static int bind_ro(int root, json_object *mounts, const char *dest, const char *host,
 		   rci_error_t *err)
 {
-	if (mountpoint_for(rootfs, dest + 1, host, err) < 0)
+	if (mountpoint_for(root, dest + 1, host, err) < 0)
 		return -1;
 	lr_rootfs_add_mount(mounts, dest, "bind", host, "rbind,ro,nosuid,nodev");
 	return 0;
 }
 
 /* Replicates a host symlink (/bin -> usr/bin) or binds the directory it is on this host. */
-static int mirror(const char *rootfs, json_object *mounts, const char *rel, rci_error_t *err)
+static int mirror(int root, json_object *mounts, const char *rel, rci_error_t *err)
 {
 	cleanup_free char *host = xasprintf("/%s", rel);
 	struct stat st;
@@ -90,14 +103,17 @@ static int mirror(const char *rootfs, json_object *mounts, const char *rel, rci_
 		if (n < 0)
 			return rci_make_error(err, errno, "readlink `%s`", host);
 		target[n] = '\0';
-		cleanup_free char *p = xasprintf("%s/%s", rootfs, rel);
-		if (symlink(target, p) < 0)
-			return rci_make_error(err, errno, "symlink `%s`", p);
+		const char *base;
+		cleanup_close int dir = lr_beneath_open_parent(root, rel, true, &base, err);
+		if (dir < 0)
+			return -1;
+		if (symlinkat(target, dir, base) < 0)
+			return rci_make_error(err, errno, "symlink `/%s`", rel);
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	return bind_ro(rootfs, mounts, host, host, err);
+	return bind_ro(root, mounts, host, host, err);
 }
 
 /* Host /proc, not a new one: the host PID namespace makes its /proc the right one. */
@@ -123,7 +139,7 @@ static void state_mounts(json_object *mounts)
 }
 
 /* The host plugin dirs at /usr/local/lib/cni, /usr/local/lib/cni1...; their paths in *path. */
-static int plugin_mounts(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
+static int plugin_mounts(int root, const struct lr_rootfs_opts *o, json_object *mounts,
 			 char ***path, rci_error_t *err)
 {
 	for (size_t i = 0; o->plugin_dirs && o->plugin_dirs[i]; i++) {
@@ -132,26 +148,11 @@ static int plugin_mounts(const char *rootfs, const struct lr_rootfs_opts *o, jso
 			continue;
 		cleanup_free char *dest =
 		    i == 0 ? xstrdup(LR_IN_PLUGIN_BASE) : xasprintf("%s%zu", LR_IN_PLUGIN_BASE, i);
-		if (bind_ro(rootfs, mounts, dest, o->plugin_dirs[i], err) < 0)
+		if (bind_ro(root, mounts, dest, o->plugin_dirs[i], err) < 0)
 			return -1;
 		rci_strv_push(path, dest);
 	}
 	return 0;
-}
-
-/* Joins with ':' by hand: no strv_join in the library. */
-static char *join_path(char *const *path)
-{
-	size_t len = 1;
-	for (size_t i = 0; path && path[i]; i++)
-		len += strlen(path[i]) + 1;
-	char *joined = xmalloc0(len);
-	for (size_t i = 0; path && path[i]; i++) {
-		if (i)
-			strcat(joined, ":");
-		strcat(joined, path[i]);
-	}
-	return joined;
 }
 
 int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json_object *mounts,
@@ -160,17 +161,22 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 	static const char *const dirs[] = {"proc", "sys",	    "dev",
 					   "run",  "tmp",	    "var/lib/cni",
 					   "root", "usr/local/bin", "etc/cni/net.d"};
+	cleanup_close int root = rci_open_dir(rootfs, err);
+	if (root < 0)
+		return -1;
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(dirs); i++)
-		if (mkdirs(rootfs, dirs[i], err) < 0)
+		if (mkdirs(root, dirs[i], err) < 0)
 			return -1;
-	cleanup_free char *varrun = xasprintf("%s/var/run", rootfs);
-	if (symlink("../run", varrun) < 0)
-		return rci_make_error(err, errno, "symlink `%s`", varrun);
+	cleanup_close int var = lr_beneath_open_dir(root, "var", false, err);
+	if (var < 0)
+		return -1;
+	if (symlinkat("../run", var, "run") < 0)
+		return rci_make_error(err, errno, "symlink `/var/run`");
 
 	system_mounts(mounts);
 
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(top_dirs); i++)
-		if (mirror(rootfs, mounts, top_dirs[i], err) < 0)
+		if (mirror(root, mounts, top_dirs[i], err) < 0)
 			return -1;
 	cleanup_dir DIR *usr = opendir("/usr");
 	if (!usr)
@@ -181,15 +187,15 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "local"))
 			continue;
 		cleanup_free char *rel = xasprintf("usr/%s", de->d_name);
-		if (mirror(rootfs, mounts, rel, err) < 0)
+		if (mirror(root, mounts, rel, err) < 0)
 			return -1;
 	}
-	if (bind_ro(rootfs, mounts, LR_IN_HELPER, o->helper, err) < 0 ||
-	    bind_ro(rootfs, mounts, LR_IN_INIT, o->init, err) < 0)
+	if (bind_ro(root, mounts, LR_IN_HELPER, o->helper, err) < 0 ||
+	    bind_ro(root, mounts, LR_IN_INIT, o->init, err) < 0)
 		return -1;
 
 	cleanup_strv char **path = NULL;
-	if (plugin_mounts(rootfs, o, mounts, &path, err) < 0)
+	if (plugin_mounts(root, o, mounts, &path, err) < 0)
 		return -1;
 
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(etc_entries); i++) {
@@ -197,13 +203,13 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		struct stat st;
 		if (stat(host, &st) < 0)
 			continue;
-		if (bind_ro(rootfs, mounts, host, host, err) < 0)
+		if (bind_ro(root, mounts, host, host, err) < 0)
 			return -1;
 	}
-	if (bind_ro(rootfs, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+	if (bind_ro(root, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
 		return -1;
 	state_mounts(mounts);
-	*cni_path = join_path(path);
+	*cni_path = rci_strv_join(path, ":", NULL);
 	return 0;
 }
 
@@ -212,14 +218,18 @@ int lr_rootfs_image(const char *rootfs, const struct lr_rootfs_opts *o, const ch
 {
 	/*
 	 * Our image has every mount point; another one may lack some, made here in its cache
-	 * entry (ours: the root is read-only once the runtime has set it up).
+	 * entry (ours: the root is read-only once the runtime has set it up). The image's own
+	 * symlinks are never followed on the way there (beneath.h).
 	 */
+	cleanup_close int root = rci_open_dir(rootfs, err);
+	if (root < 0)
+		return -1;
 	system_mounts(mounts);
 	cleanup_strv char **path = NULL;
-	if (plugin_mounts(rootfs, o, mounts, &path, err) < 0 ||
-	    bind_ro(rootfs, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+	if (plugin_mounts(root, o, mounts, &path, err) < 0 ||
+	    bind_ro(root, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
 		return -1;
 	state_mounts(mounts);
-	*cni_path = path ? join_path(path) : xstrdup(image_cni_path);
+	*cni_path = path ? rci_strv_join(path, ":", NULL) : xstrdup(image_cni_path);
 	return 0;
 }

@@ -20,9 +20,9 @@ PACKAGES=(
 	# run time: the infra container and its network
 	containernetworking-plugins runc crun slirp4netns uidmap iptables iproute2 dnsmasq-base
 	golang-github-containernetworking-plugin-dnsname
-	# the OCI image (make image: zlib for the launcher's unpacking, umoci to build) and its
-	# tests (skopeo)
-	zlib1g-dev umoci skopeo binutils
+	# the OCI image: the launcher reads layers with libarchive and hashes blobs with nettle;
+	# make image builds it with umoci, its tests read it with skopeo
+	libarchive-dev nettle-dev umoci skopeo binutils
 	# integration tests, demo and benchmarks
 	bats jq curl procps util-linux psmisc iputils-ping netcat-openbsd python3 ca-certificates
 	# the peers measured side by side and the engines tested with (podman 4 rootless with

@@ -202,3 +202,69 @@ check_blob() {
 	run launcher status
 	assert_json '.running == false'
 }
+
+# Writes the file $2 into layout $1 as a blob; prints its descriptor's "digest size".
+put_blob() {
+	local d
+	d=$(sha256sum <"$2" | cut -d' ' -f1)
+	mv "$2" "$1/blobs/sha256/$d"
+	echo "sha256:$d $(stat -c %s "$1/blobs/sha256/$d")"
+}
+
+# An OCI layout at $1 of one uncompressed layer: the tree $2 (the image's Cmd: its helper).
+make_layout() {
+	local out=$1 src=$2 ld ls cd cs md ms
+	mkdir -p "$out/blobs/sha256"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$out/oci-layout"
+	tar --numeric-owner --owner=0 --group=0 -C "$src" -cf "$out/layer" .
+	read -r ld ls < <(put_blob "$out" "$out/layer")
+	jq -cn --arg d "$ld" '{architecture: "amd64", os: "linux",
+		config: {Cmd: ["/usr/local/bin/rootless-cni-infra"]},
+		rootfs: {type: "layers", diff_ids: [$d]}}' >"$out/config"
+	read -r cd cs < <(put_blob "$out" "$out/config")
+	jq -cn --arg ld "$ld" --argjson ls "$ls" --arg cd "$cd" --argjson cs "$cs" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $ld,
+			size: $ls}]}' >"$out/manifest"
+	read -r md ms < <(put_blob "$out" "$out/manifest")
+	jq -cn --arg md "$md" --argjson ms "$ms" '{schemaVersion: 2, manifests: [{
+		mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $md,
+		size: $ms}]}' >"$out/index.json"
+}
+
+# Issue 13, bug 4: the launcher created the image's mount points by path (mkdir -p), following
+# the image's own symlinks out of its cache entry: `etc -> $HOME/x` made it write $HOME/x/cni.
+@test "image: mount points never follow the image's symlinks out of its cache entry" {
+	mkdir -p "$WORK/src/usr/local/bin" "$WORK/outside" "$WORK/plugins"
+	printf '#!/bin/sh\n' >"$WORK/src/usr/local/bin/rootless-cni-infra"
+	chmod 755 "$WORK/src/usr/local/bin/rootless-cni-infra"
+	# An absolute symlink on the way to /etc/cni/net.d.
+	ln -s "$WORK/outside" "$WORK/src/etc"
+	make_layout "$WORK/abs" "$WORK/src"
+	run --separate-stderr launcher --image "$WORK/abs" start
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line
+	assert_stderr_contains "component \`etc\` is not a directory (a symlink is refused)"
+	[ -z "$(ls -A "$WORK/outside")" ]
+	d=$(manifest_digest "$WORK/abs")
+	[ "$(ls -A "$STATE/image-cache")" = "$(printf '%s\n' "${d#sha256:}" lock)" ]
+	run launcher status
+	assert_json '.running == false and .leftovers == false'
+
+	# A relative one on the way to /usr/local/lib/cni (a --cni-plugin-dir mount point): from
+	# <cache>/<hex>/rootfs/usr/local, ../../../.. is the cache itself.
+	rm "$WORK/src/etc"
+	mkdir -p "$WORK/src/etc/cni/net.d" "$WORK/src/usr/local"
+	ln -s ../../../.. "$WORK/src/usr/local/lib"
+	make_layout "$WORK/rel" "$WORK/src"
+	run --separate-stderr launcher --image "$WORK/rel" --cni-plugin-dir "$WORK/plugins" start
+	[ "$status" -eq 1 ]
+	assert_one_stderr_line
+	assert_stderr_contains "component \`usr/local/lib\` is not a directory (a symlink is refused)"
+	d=$(manifest_digest "$WORK/rel")
+	[ "$(ls -A "$STATE/image-cache")" = "$(printf '%s\n' "${d#sha256:}" lock)" ]
+	[ -z "$(ls -A "$WORK/outside")" ]
+	run launcher status
+	assert_json '.running == false and .leftovers == false'
+}

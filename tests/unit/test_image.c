@@ -1,27 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The launcher's image code without a layout: SHA-256 against FIPS 180-4's vectors, and layers
- * (tar streams built here byte by byte, so hostile ones are easy) applied to a temporary rootfs:
+ * (tar streams built byte by byte in tar_fixture.h, so hostile ones are easy) applied to a rootfs:
  * every entry type, long names, whiteouts, and entries that try to leave the rootfs.
  */
-#include "unit.h"
-
-#include "image_sha256.h"
-#include "image_tar.h"
-
-#include <sys/stat.h>
+#include "tar_fixture.h"
 
 /* ---- SHA-256 ------------------------------------------------------------------------------ */
-
-static void sha_hex(const void *data, size_t len, size_t chunk, char hex[65])
-{
-	struct lr_sha256 s;
-	lr_sha256_init(&s);
-	for (size_t off = 0; off < len; off += chunk)
-		lr_sha256_update(&s, (const char *)data + off,
-				 len - off < chunk ? len - off : chunk);
-	lr_sha256_hex(&s, hex);
-}
 
 static void test_sha256_vectors(void **state)
 {
@@ -48,153 +33,6 @@ static void test_sha256_vectors(void **state)
 	assert_string_equal(hex,
 			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(a);
-}
-
-/* ---- tar streams -------------------------------------------------------------------------- */
-
-struct tarbuf {
-	char *data;
-	size_t len, off;
-};
-
-static void put(struct tarbuf *t, const void *p, size_t n)
-{
-	t->data = realloc(t->data, t->len + n);
-	assert_non_null(t->data);
-	memcpy(t->data + t->len, p, n);
-	t->len += n;
-}
-
-/* A NUL-terminated octal field of @width bytes. */
-static void octal(unsigned char *field, size_t width, unsigned long long v)
-{
-	char num[32];
-	snprintf(num, sizeof(num), "%0*llo", (int)width - 1, v);
-	memcpy(field, num, width);
-}
-
-static void header(struct tarbuf *t, const char *name, char type, unsigned mode, size_t size,
-		   const char *link)
-{
-	unsigned char h[512] = {0};
-	strncpy((char *)h, name, 99);
-	octal(h + 100, 8, mode);
-	octal(h + 108, 8, 0);
-	octal(h + 116, 8, 0);
-	octal(h + 124, 12, size);
-	octal(h + 136, 12, 1000000000);
-	memset(h + 148, ' ', 8);
-	h[156] = (unsigned char)type;
-	if (link)
-		strncpy((char *)h + 157, link, 99);
-	memcpy(h + 257,
-	       "ustar\0"
-	       "00",
-	       8);
-	unsigned sum = 0;
-	for (int i = 0; i < 512; i++)
-		sum += h[i];
-	octal(h + 148, 7, sum);
-	put(t, h, 512);
-}
-
-static void body(struct tarbuf *t, const char *data, size_t len)
-{
-	static const char zero[512];
-	put(t, data, len);
-	put(t, zero, (512 - len % 512) % 512);
-}
-
-static void file(struct tarbuf *t, const char *name, const char *content, unsigned mode)
-{
-	header(t, name, '0', mode, strlen(content), NULL);
-	body(t, content, strlen(content));
-}
-
-static void end(struct tarbuf *t)
-{
-	static const char zero[1024];
-	put(t, zero, sizeof(zero));
-}
-
-/* Hands the stream out in odd-sized pieces: the parser must not assume whole blocks. */
-static ssize_t rd(void *data, void *buf, size_t len, rci_error_t *err)
-{
-	(void)err;
-	struct tarbuf *t = data;
-	size_t n = t->len - t->off;
-	if (n > len)
-		n = len;
-	if (n > 777)
-		n = 777;
-	memcpy(buf, t->data + t->off, n);
-	t->off += n;
-	return (ssize_t)n;
-}
-
-struct fixture {
-	char *dir;
-	char *root;
-	int fd;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->dir = ut_mkdtemp();
-	f->root = ut_path(f->dir, "rootfs");
-	assert_int_equal(mkdir(f->root, 0755), 0);
-	f->fd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(f->fd >= 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	close(f->fd);
-	ut_rm_rf(f->dir);
-	free(f->root);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Applies @t; returns the result, the error text in *msg (or NULL). */
-static int apply(struct fixture *f, struct tarbuf *t, char **msg)
-{
-	rci_error_t err = NULL;
-	t->off = 0;
-	int r = lr_tar_apply(f->fd, rd, t, &err);
-	*msg = err ? rci_error_text(err) : NULL;
-	rci_error_release(&err);
-	free(t->data);
-	t->data = NULL;
-	t->len = 0;
-	return r;
-}
-
-static char *at(struct fixture *f, const char *rel)
-{
-	return ut_path(f->root, rel);
-}
-
-static void assert_content(struct fixture *f, const char *rel, const char *want)
-{
-	char *p = at(f, rel);
-	char *got = ut_read_file(p);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
-	free(p);
-}
-
-static void assert_absent(struct fixture *f, const char *rel)
-{
-	char *p = at(f, rel);
-	assert_false(ut_exists(p));
-	free(p);
 }
 
 static void test_tar_entry_types(void **state)
@@ -376,6 +214,144 @@ static void test_tar_corrupt(void **state)
 	free(msg);
 }
 
+/*
+ * Bug 3 (issue 13): the hand-written pax parser took " 1 x" style records, whose length field
+ * strtoul() accepts after leading whitespace, and computed a negative record length: memchr and
+ * strndup then read past the header's buffer (a heap overflow under ASan). Such a header is
+ * malformed: the layer is refused and nothing of it is created.
+ */
+static void test_tar_pax_malformed(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {"\n1 x",	   " 6 a=b\n",	 "\t\t\t\t\t\t\t\t\t1 \n",
+					  "9999 path=x\n", "0 path=y\n", "5 path\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tarbuf t = {0};
+		char *msg = NULL;
+		header(&t, "PaxHeaders/bad", 'x', 0644, strlen(bad[i]), NULL);
+		body(&t, bad[i], strlen(bad[i]));
+		file(&t, "after-bad-pax", "x", 0644);
+		end(&t);
+		assert_int_equal(apply(f, &t, &msg), -1);
+		assert_non_null(msg);
+		assert_non_null(strstr(msg, "pax"));
+		free(msg);
+		assert_absent(f, "after-bad-pax");
+	}
+}
+
+/*
+ * `.wh..` and `.wh...` name no entry. The hand-written reader removed what they resolve to: the
+ * whiteout's own directory, or its parent (for a top-level one, the directory holding the
+ * rootfs). They are refused now, and nothing is removed.
+ */
+static void test_tar_whiteout_names_no_entry(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {"a/.wh..", "a/.wh..."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tarbuf t = {0};
+		char *msg = NULL;
+		file(&t, "a/keep", "k", 0644);
+		end(&t);
+		assert_int_equal(apply(f, &t, &msg), 0);
+		header(&t, bad[i], '0', 0644, 0, NULL);
+		end(&t);
+		assert_int_equal(apply(f, &t, &msg), -1);
+		assert_non_null(msg);
+		assert_non_null(strstr(msg, "names no entry"));
+		free(msg);
+		assert_content(f, "a/keep", "k");
+	}
+}
+
+/*
+ * Names are bytes: a pax path that is not UTF-8 (libarchive warns that it cannot convert it to
+ * the locale's charset) is created as it is, as Go's archive/tar and umoci do.
+ */
+static void test_tar_raw_names(void **state)
+{
+	struct fixture *f = *state;
+	struct tarbuf t = {0};
+	char *msg = NULL;
+	pax(&t, "path=raw-\xff\xfe");
+	file(&t, "ignored", "raw", 0644);
+	pax(&t, "path=caf\xc3\xa9");
+	file(&t, "ignored2", "utf8", 0644);
+	end(&t);
+	assert_int_equal(apply(f, &t, &msg), 0);
+	assert_null(msg);
+	assert_content(f, "raw-\xff\xfe", "raw");
+	assert_content(f, "caf\xc3\xa9", "utf8");
+}
+
+/*
+ * Entries deeper than 60 levels are refused: the cache must stay removable, and the launcher's
+ * tree removal descends 64 levels at most.
+ */
+static void test_tar_depth(void **state)
+{
+	struct fixture *f = *state;
+	struct tarbuf t = {0};
+	char *msg = NULL;
+	char deep[200] = "";
+	for (int i = 0; i < 59; i++)
+		strcat(deep, "d/");
+	strcat(deep, "f");
+	char kv[220];
+	snprintf(kv, sizeof(kv), "path=%s", deep);
+	pax(&t, kv);
+	file(&t, "ignored", "60", 0644);
+	end(&t);
+	assert_int_equal(apply(f, &t, &msg), 0);
+	assert_content(f, deep, "60");
+	snprintf(kv, sizeof(kv), "path=d/%s", deep);
+	pax(&t, kv);
+	file(&t, "ignored", "61", 0644);
+	end(&t);
+	assert_int_equal(apply(f, &t, &msg), -1);
+	assert_non_null(strstr(msg, "deeper than 60 levels"));
+	free(msg);
+}
+
+/* A stream that fails after @fail_at bytes, with its own error. */
+struct failing {
+	struct tarbuf *t;
+	size_t fail_at;
+};
+
+static ssize_t rd_failing(void *data, void *buf, size_t len, rci_error_t *err)
+{
+	struct failing *f = data;
+	if (f->t->off >= f->fail_at)
+		return rci_make_error(err, EIO, "read boom");
+	if (len > f->fail_at - f->t->off)
+		len = f->fail_at - f->t->off;
+	return rd(f->t, buf, len, err);
+}
+
+/* The reader's error is the error, wherever it comes: none may read as an (empty) end. */
+static void test_tar_reader_error(void **state)
+{
+	struct fixture *f = *state;
+	struct tarbuf t = {0};
+	file(&t, "a", "a", 0644);
+	file(&t, "b", "b", 0644);
+	end(&t);
+	static const size_t at[] = {0, 100, 512, 1024, 1536};
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		struct failing fl = {.t = &t, .fail_at = at[i]};
+		rci_error_t err = NULL;
+		t.off = 0;
+		assert_int_equal(lr_tar_apply(f->fd, rd_failing, &fl, &err), -1);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "read boom"));
+		assert_int_equal(err->status, EIO);
+		rci_error_release(&err);
+	}
+	free(t.data);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -387,6 +363,11 @@ int main(void)
 	    T(test_tar_whiteouts),
 	    T(test_tar_refuses_escapes),
 	    T(test_tar_corrupt),
+	    T(test_tar_pax_malformed),
+	    T(test_tar_whiteout_names_no_entry),
+	    T(test_tar_raw_names),
+	    T(test_tar_depth),
+	    T(test_tar_reader_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
