@@ -12,6 +12,7 @@
 struct rci_ctx {
 	char *state_dir;  /* RCI_STATE_DIR, --state-dir */
 	char *config_dir; /* RCI_CNI_CONFIG_DIR, --config-dir */
+	long infra_pid;	  /* RCI_INFRA_PID, 0 when unset (then STATE_DIR/infra.pid is read) */
 	struct cni_runtime rt;
 	struct rci_state st;
 	bool state_open;

@@ -24,6 +24,23 @@ char *cni_runtime_path_env(const struct cni_runtime *rt)
 	return s;
 }
 
+int cni_timeout_from_env(long *timeout_ms, rci_error_t *err)
+{
+	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
+	double secs;
+	*timeout_ms = CNI_DEFAULT_TIMEOUT_MS;
+	if (!t || !*t)
+		return 0;
+	if (rci_parse_double(t, 0.001, 86400, &secs) < 0) {
+		cleanup_free char *shown = rci_printable(t, 64);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "invalid RCI_PLUGIN_TIMEOUT `%s`: want seconds from 0.001 to 86400", shown);
+	}
+	*timeout_ms = (long)(secs * 1000);
+	return 0;
+}
+
 int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path, rci_error_t *err)
 {
 	if (!type || !*type || strchr(type, '/'))
