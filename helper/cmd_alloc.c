@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cache.h"
 #include "commands.h"
 #include "json.h"
 #include "lock.h"
@@ -48,6 +49,10 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		goto out;
 	}
 	ifname = rci_container_rec_next_ifname(rec);
+	/* The cache name NET-ID-IFNAME can be another attachment's (names allow `-`): refuse it
+	 * before anything exists. cni_cache_write checks again, locked, for a concurrent alloc. */
+	if (cni_cache_check_owner(ctx->rt.cache_dir, net, id, ifname, err) < 0)
+		goto out;
 	struct rci_attachment_rec *a = rci_container_rec_add(rec);
 	a->network = xstrdup(net);
 	a->ifname = xstrdup(ifname);

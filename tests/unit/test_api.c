@@ -809,6 +809,122 @@ static void test_cch_get_cached_result(void **state)
 	cni_conf_free(c);
 }
 
+/*
+ * Issue 13 bug 8: network "net-x" with ID "y" and network "net" with ID "x-y" share the cache
+ * name "net-x-y-eth0". An entry of "net-x"/"y" sits there; the fixture's attachment is "x-y" on
+ * "net": its DEL, CHECK, ADD and cached result must never use or touch that entry.
+ */
+static const char foreign_config[] =
+    "{\"cniVersion\":\"1.0.0\",\"name\":\"net-x\","
+    "\"plugins\":[{\"type\":\"fake\",\"fake\":{\"tag\":\"foreign\"}}]}";
+
+static char *write_foreign_entry(struct fixture *f)
+{
+	struct cni_cache_entry e = {0};
+	rci_error_t err = NULL;
+
+	e.container_id = "y";
+	e.network = "net-x";
+	e.ifname = "eth0";
+	e.netns = "/run/netns/y";
+	e.config = (char *)foreign_config;
+	e.config_len = strlen(foreign_config);
+	ut_assert_ok(cni_args_add(&e.args, "IP", "10.9.9.9", &err), &err);
+	e.capability_args = ut_json(caps_json);
+	e.result = ut_json("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.9.9.9/24\"}]}");
+	ut_assert_ok(cni_cache_write(f->cache, &e, &err), &err);
+	cni_args_clear(&e.args);
+	json_object_put(e.capability_args);
+	json_object_put(e.result);
+	f->att.container_id = "x-y";
+	return xasprintf("%s/results/net-x-y-eth0", f->cache);
+}
+
+static void assert_foreign_intact(const char *file)
+{
+	char *text = ut_read_file(file);
+	json_object *o;
+
+	assert_non_null(text);
+	o = ut_json(text);
+	assert_string_equal(ut_str(o, "containerId"), "y");
+	assert_string_equal(ut_str(o, "networkName"), "net-x");
+	json_object_put(o);
+	free(text);
+}
+
+static void test_del_ignores_foreign_cache_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_netconf *c = conf3(f, NULL, NULL, NULL);
+	char *file = write_foreign_entry(f);
+	json_object *calls;
+	rci_error_t err = NULL;
+
+	ut_assert_ok(cni_del_network_list(&f->rt, "net", c, &f->att, &err), &err);
+	calls = ut_read_calls(f->rec);
+	/* today's config of "net", our own arguments, no prevResult: as without a cache entry */
+	assert_seq(calls, "DEL:p3 DEL:p2 DEL:p1");
+	for (size_t i = 0; i < 3; i++) {
+		json_object *d = json_object_array_get_idx(calls, i);
+
+		assert_false(ut_has(ut_get(d, "stdin"), "prevResult"));
+		assert_string_equal(ut_str(d, "containerId"), "x-y");
+		assert_string_equal(ut_str(d, "args"), "IgnoreUnknown=1;IP=10.0.0.5");
+	}
+	assert_foreign_intact(file);
+	json_object_put(calls);
+	cni_conf_free(c);
+	free(file);
+}
+
+static void test_chk_ignores_foreign_cache_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_netconf *c = conf3(f, NULL, NULL, NULL);
+	char *file = write_foreign_entry(f);
+	json_object *calls, *got = NULL;
+	rci_error_t err = NULL;
+
+	assert_int_equal(cni_check_network_list(&f->rt, c, &f->att, &err), -1);
+	assert_int_equal(err->kind, RCI_ERR_NOT_FOUND);
+	rci_error_release(&err);
+	assert_int_equal(cni_get_cached_result(&f->rt, "net", &f->att, &got, &err), -2);
+	assert_null(err);
+	assert_null(got);
+	calls = ut_read_calls(f->rec);
+	assert_int_equal(json_object_array_length(calls), 0);
+	assert_foreign_intact(file);
+	json_object_put(calls);
+	cni_conf_free(c);
+	free(file);
+}
+
+/* An ADD whose cache name turns out taken when it is written is a conflict, rolled back. */
+static void test_add_refuses_foreign_cache_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_netconf *c = conf3(f, NULL, NULL, NULL);
+	char *file = write_foreign_entry(f);
+	json_object *calls, *result = NULL;
+	rci_error_t err = NULL;
+	bool rolled_back = false;
+
+	assert_int_equal(cni_add_network_list_ex(&f->rt, c, &f->att, &result, &rolled_back, &err),
+			 -1);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "`y`", "`net-x`");
+	rci_error_release(&err);
+	assert_null(result);
+	assert_true(rolled_back);
+	calls = ut_read_calls(f->rec);
+	assert_seq(calls, "ADD:p1 ADD:p2 ADD:p3 DEL:p3 DEL:p2 DEL:p1");
+	assert_foreign_intact(file);
+	json_object_put(calls);
+	cni_conf_free(c);
+	free(file);
+}
+
 /* CFG-9 REC: with cniVersions, ADD uses the highest version every plugin supports; the DEL
  * and CHECK of that attachment must use the same version (Debian's plugins reject 1.1.0). */
 static void test_cfg9_negotiated_version_used_by_add_del_check(void **state)
@@ -896,6 +1012,9 @@ int main(void)
 	    T(test_cch_get_cached_result),
 	    T(test_cfg9_negotiated_version_used_by_add_del_check),
 	    T(test_cfg9_no_common_version),
+	    T(test_del_ignores_foreign_cache_entry),
+	    T(test_chk_ignores_foreign_cache_entry),
+	    T(test_add_refuses_foreign_cache_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -411,6 +411,117 @@ static void test_cch_delete(void **state)
 	free(file);
 }
 
+/*
+ * Issue 13 bug 8: "<network>-<containerID>-<ifname>" is ambiguous, both names allow `-`:
+ * network "a", ID "b-c" and network "a-b", ID "c" share "a-b-c-eth0". The entry's own fields
+ * say whose it is (CCH-5); nothing reads, overwrites or deletes another attachment's entry.
+ */
+static void write_b_c_on_a(struct fixture *f, struct cni_cache_entry *e)
+{
+	entry_init(e);
+	e->network = "a";
+	e->container_id = "b-c";
+	write_ok(f->cache, e);
+}
+
+static void assert_held_by_b_c(struct fixture *f)
+{
+	char *file = entry_path(f, "a-b-c-eth0");
+	char *text = ut_read_file(file);
+	json_object *o = ut_json(text);
+
+	assert_string_equal(ut_str(o, "containerId"), "b-c");
+	assert_string_equal(ut_str(o, "networkName"), "a");
+	json_object_put(o);
+	free(text);
+	free(file);
+}
+
+static void test_cch_foreign_entry_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e, *r = NULL;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	assert_int_equal(cni_cache_read(f->cache, "a-b", "c", "eth0", &r, &err), CNI_CACHE_FOREIGN);
+	assert_null(r);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "a-b-c-eth0", "`b-c`", "`a`", "`c`", "`a-b`");
+	rci_error_release(&err);
+	/* The owner still reads it, and the ifname is part of the identity too. */
+	ut_assert_ok(cni_cache_read(f->cache, "a", "b-c", "eth0", &r, &err), &err);
+	assert_string_equal(r->container_id, "b-c");
+	assert_string_equal(r->network, "a");
+	cni_cache_entry_free(r);
+	r = NULL;
+	ut_write_file(f->cache, "results/a-b-c-eth0",
+		      "{\"kind\":\"cniCacheV1\",\"containerId\":\"b-c\",\"networkName\":\"a\","
+		      "\"ifName\":\"eth9\"}");
+	assert_int_equal(cni_cache_read(f->cache, "a", "b-c", "eth0", &r, &err), CNI_CACHE_FOREIGN);
+	assert_null(r);
+	rci_error_release(&err);
+	entry_fini(&e);
+}
+
+static void test_cch_write_refuses_foreign_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e, mine;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	entry_init(&mine);
+	mine.network = "a-b";
+	mine.container_id = "c";
+	assert_int_equal(cni_cache_write(f->cache, &mine, &err), -1);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "a-b-c-eth0", "`b-c`");
+	rci_error_release(&err);
+	assert_held_by_b_c(f);
+	/* Its owner rewrites it as before. */
+	write_ok(f->cache, &e);
+	assert_held_by_b_c(f);
+	entry_fini(&mine);
+	entry_fini(&e);
+}
+
+static void test_cch_delete_keeps_foreign_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	ut_assert_ok(cni_cache_delete(f->cache, "a-b", "c", "eth0", &err), &err);
+	assert_held_by_b_c(f);
+	ut_assert_ok(cni_cache_delete(f->cache, "a", "b-c", "eth0", &err), &err);
+	char *file = entry_path(f, "a-b-c-eth0");
+	assert_false(ut_exists(file));
+	free(file);
+	entry_fini(&e);
+}
+
+/* alloc's check before anything is created: free or ours is fine, another's is a conflict. */
+static void test_cch_check_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e;
+	rci_error_t err = NULL;
+
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), &err);
+	write_b_c_on_a(f, &e);
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a", "b-c", "eth0", &err), &err);
+	assert_int_equal(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), -1);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "`b-c`", "`a`");
+	rci_error_release(&err);
+	/* An entry that says nothing about its owner (legacy, corrupt) is not evidence of one. */
+	ut_write_file(f->cache, "results/a-b-c-eth0", "");
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), &err);
+	entry_fini(&e);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -429,6 +540,10 @@ int main(void)
 	    T(test_cch_symlink_entry_refused),
 	    T(test_cch6_atomic_write_no_tmp),
 	    T(test_cch_delete),
+	    T(test_cch_foreign_entry_not_read),
+	    T(test_cch_write_refuses_foreign_entry),
+	    T(test_cch_delete_keeps_foreign_entry),
+	    T(test_cch_check_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
