@@ -175,9 +175,13 @@ check: lint check-unit check-integration
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 check-unit check-integration
 
+# Besides formatting and shellcheck: no dup() in the helper, whose fds must all be close-on-exec
+# from birth (STYLE.md section 4): fcntl(fd, F_DUPFD_CLOEXEC, 0) instead.
 lint:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 	git ls-files '*.sh' '*.bash' '*.bats' .ci/run | xargs -r shellcheck -x
+	@! git grep -nE '(^|[^_[:alnum:]])dup\(' -- 'helper/*.c' || \
+		{ echo "lint: dup() without close-on-exec: use fcntl(F_DUPFD_CLOEXEC)" >&2; exit 1; }
 
 fmt:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
