@@ -52,7 +52,10 @@ int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
 					   "invalid RCI_INFRA_PID `%s`: want a process id", shown);
 	}
 	ctx->rt.max_output = CNI_DEFAULT_MAX_OUTPUT;
+	if (rci_caps_plan_for_plugin(&ctx->plugin_caps, err) < 0)
+		return -1;
 	ctx->rt.child_setup = rci_caps_restrict_for_plugin;
+	ctx->rt.child_data = &ctx->plugin_caps;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "api.h"
+#include "caps.h"
 #include "error.h"
 #include "state.h"
 
@@ -14,6 +15,7 @@ struct rci_ctx {
 	char *config_dir; /* RCI_CNI_CONFIG_DIR, --config-dir */
 	long infra_pid;	  /* RCI_INFRA_PID, 0 when unset (then STATE_DIR/infra.pid is read) */
 	struct cni_runtime rt;
+	struct rci_caps_plan plugin_caps; /* rt.child_data: the capability drop, precomputed */
 	struct rci_state st;
 	bool state_open;
 };

@@ -72,29 +72,57 @@ int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path,
 	return rci_make_error(err, 0, "failed to find plugin `%s` in path [%s]", type, dirs);
 }
 
-/* Inherited environment minus CNI_* and PATH, then ours (EXE-2: our values win). */
+/*
+ * What plugins read of the environment besides CNI_* and PATH, found in Debian 12's plugins,
+ * iptables and dnsmasq (strings of the binaries, then runs of the suites without the rest):
+ * dnsname keeps its dnsmasq files under XDG_RUNTIME_DIR when set; bridge's Go runtime makes
+ * temporary files in TMPDIR; firewall's firewalld backend talks to DBUS_SYSTEM_BUS_ADDRESS and
+ * authenticates with files under HOME; the iptables that portmap, firewall and bridge's ipMasq
+ * run takes its lock file and extension directories from XTABLES_LOCKFILE, XTABLES_LIBDIR,
+ * IPTABLES_LIB_DIR and IP6TABLES_LIB_DIR. Everything else of the helper's environment (the
+ * engine's, secrets included) stays with it, unlike libcni, which passes it all.
+ */
+const char *const cni_plugin_env_keep[] = {
+    "HOME",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "XTABLES_LOCKFILE",
+    "XTABLES_LIBDIR",
+    "IPTABLES_LIB_DIR",
+    "IP6TABLES_LIB_DIR",
+    "DBUS_SYSTEM_BUS_ADDRESS",
+    NULL,
+};
+
+static bool env_kept(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; cni_plugin_env_keep[i]; i++)
+		if (strlen(cni_plugin_env_keep[i]) == klen &&
+		    strncmp(kv, cni_plugin_env_keep[i], klen) == 0)
+			return true;
+	return false;
+}
+
+/* EXE-2: the six CNI_* (ours, never inherited), PATH, and cni_plugin_env_keep when set. */
 static char **build_env(const char *command, const struct cni_call *call, const char *path_env)
 {
 	char **env = NULL;
-	bool have_path = false;
-	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, "CNI_", 4) == 0)
-			continue;
-		if (strncmp(*e, "PATH=", 5) == 0) {
-			have_path = true;
-			/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
-			if (!strstr(*e, "/usr/sbin")) {
-				cleanup_free char *p =
-				    xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", *e);
-				rci_strv_push(&env, p);
-				continue;
-			}
-		}
-		rci_strv_push(&env, *e);
-	}
-	if (!have_path)
+	const char *path = getenv("PATH");
+	/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
+	if (!path || !*path) {
 		rci_strv_push(&env,
 			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	} else if (!strstr(path, "/usr/sbin")) {
+		cleanup_free char *p = xasprintf("PATH=%s:/usr/local/sbin:/usr/sbin:/sbin", path);
+		rci_strv_push(&env, p);
+	} else {
+		cleanup_free char *p = xasprintf("PATH=%s", path);
+		rci_strv_push(&env, p);
+	}
+	for (char **e = environ; e && *e; e++)
+		if (env_kept(*e))
+			rci_strv_push(&env, *e);
 	const struct {
 		const char *k, *v;
 	} vars[] = {

@@ -64,6 +64,12 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***versions,
 			rci_error_t *err);
 
+/*
+ * The variables plugins inherit from the helper, besides the CNI_* it sets and PATH (NULL-
+ * terminated; see exec.c for who reads which). Nothing else of its environment reaches them.
+ */
+extern const char *const cni_plugin_env_keep[];
+
 /* CNI_PATH joined with ':' for the child environment. */
 char *cni_runtime_path_env(const struct cni_runtime *rt);
 

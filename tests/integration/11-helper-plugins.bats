@@ -91,7 +91,17 @@ alloc_fails() {
 
 @test "plugin environment and stdin follow the CNI protocol" {
 	fake_net fnet '{"extra":{"kept":[1,2]}}' '{}'
-	CNI_PATH="$PLUGIN_DIR:$SYSTEM_CNI_DIR" rci alloc ctr-a fnet pod "" "" >/dev/null
+	# The helper's own environment stays with it: plugins get CNI_*, PATH and what Debian's
+	# plugins, iptables and dnsmasq read (the man page's list), nothing else.
+	SECRET=x XTABLES_LOCKFILE=/run/xtables.lock CNI_PATH="$PLUGIN_DIR:$SYSTEM_CNI_DIR" \
+		rci alloc ctr-a fnet pod "" "" >/dev/null
+	local keep=HOME,TMPDIR,XDG_RUNTIME_DIR,XTABLES_LOCKFILE,XTABLES_LIBDIR,IPTABLES_LIB_DIR
+	keep+=,IP6TABLES_LIB_DIR,DBUS_SYSTEM_BUS_ADDRESS
+	calls '.command == "ADD"' | jq -es --arg keep "$keep" '
+		($keep | split(",")) as $k
+		| all(.[]; .env | keys | all(startswith("CNI_") or . == "PATH" or IN($k[])))
+		and all(.[]; .env.XTABLES_LOCKFILE == "/run/xtables.lock" and (.env | has("SECRET") | not))' \
+		>/dev/null || fail "plugin environments: $(calls '.command == "ADD"' | jq -c .env)"
 	calls '.tag == "p0" and .command == "ADD"' | jq -e --arg p "$PLUGIN_DIR:$SYSTEM_CNI_DIR" '
 		.path == $p and .containerId == "ctr-a" and .ifname == "eth0"
 		and (.env.PATH | split(":") | index("/usr/sbin") != null)
