@@ -296,7 +296,7 @@ rci() {
 # The helper's test build (make test-bins), the only one with crash points (RCI_TEST_CRASH_AT,
 # helper/lib/testpoint.h). rci_test_crash POINT ARGS...: runs it in the stand-in; it kills
 # itself with SIGKILL at POINT (exit status 137 when the point was reached).
-TEST_HELPER="$BUILD/rootless-cni-infra"
+TEST_HELPER="$BUILD/test/rootless-cni-infra"
 rci_test_crash() {
 	local point=$1
 	shift
