@@ -224,3 +224,29 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 	rci_testpoint("dealloc:netns-removed");
 	return rci_commit_record(ctx, rec, err);
 }
+
+int rci_ctx_load_ready(struct rci_ctx *ctx, const char *id, const char *net,
+		       struct rci_container_rec **rec, int *idx, rci_error_t *err)
+{
+	if (rci_ctx_open_state(ctx, err) < 0)
+		return -1;
+	int r = rci_state_load(&ctx->st, id, rec, err);
+	if (r == -1)
+		return -1;
+	*idx = -1;
+	if (r == 0 && net)
+		*idx = rci_container_rec_find(*rec, net);
+	bool ready = false;
+	for (size_t i = 0; r == 0 && i < (*rec)->n; i++)
+		if (strcmp((*rec)->att[i].phase, RCI_PHASE_READY) == 0 && (!net || (int)i == *idx))
+			ready = true;
+	if (!ready) {
+		if (net)
+			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+						   "container `%s` is not attached to network `%s`",
+						   id, net);
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+					   "container `%s` has no network namespace", id);
+	}
+	return 0;
+}

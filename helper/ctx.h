@@ -53,6 +53,14 @@ int rci_ctx_is_idle(struct rci_ctx *ctx, bool *idle, rci_error_t *err);
 /* Prints {"idle": bool}: is-idle's answer, also dealloc's (an extra field there). */
 int rci_ctx_print_idle(struct rci_ctx *ctx, rci_error_t *err);
 
+/*
+ * Loads @id's record for print-cni-result (@net: that attachment) and print-netns-path (@net
+ * NULL: any attachment): RCI_ERR_NOT_FOUND unless one is ready. *idx is @net's index (or -1);
+ * the caller frees *rec, also on failure.
+ */
+int rci_ctx_load_ready(struct rci_ctx *ctx, const char *id, const char *net,
+		       struct rci_container_rec **rec, int *idx, rci_error_t *err);
+
 /* Per-ID lock (locks/<ID>), exclusive. */
 int rci_lock_id(struct rci_ctx *ctx, const char *id, rci_error_t *err);
 void rci_unlock_id(struct rci_ctx *ctx, const char *id, int fd, bool remove);
