@@ -95,7 +95,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	    .args = &args,
 	    .capability_args = capargs,
 	};
-	if (cni_add_network_list_ex(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
+	if (cni_add_network_list(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
 		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
 		if (!rolled_back) {
 			/* Keep the "adding" record and the netns: the next alloc of this

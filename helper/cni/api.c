@@ -158,14 +158,8 @@ static int find_all_plugins(const struct cni_runtime *rt, struct cni_netconf *co
 }
 
 int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
-			 const struct cni_attachment *att, json_object **result, rci_error_t *err)
-{
-	return cni_add_network_list_ex(rt, conf, att, result, NULL, err);
-}
-
-int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *conf,
-			    const struct cni_attachment *att, json_object **result,
-			    bool *rolled_back, rci_error_t *err)
+			 const struct cni_attachment *att, json_object **result, bool *rolled_back,
+			 rci_error_t *err)
 {
 	if (rolled_back)
 		*rolled_back = true;

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "spawn.h"
 #include "util.h"
+#include "version.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -12,16 +13,7 @@ extern char **environ;
 
 char *cni_runtime_path_env(const struct cni_runtime *rt)
 {
-	size_t len = 1;
-	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++)
-		len += strlen(rt->plugin_dirs[i]) + 1;
-	char *s = xmalloc0(len);
-	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++) {
-		if (i)
-			strcat(s, ":");
-		strcat(s, rt->plugin_dirs[i]);
-	}
-	return s;
+	return rci_strv_join(rt->plugin_dirs, ":", NULL);
 }
 
 int cni_timeout_from_env(long *timeout_ms, rci_error_t *err)
@@ -140,36 +132,6 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 	return env;
 }
 
-/* Collapses whitespace runs so a multi-line message stays on one line; at most @max bytes. */
-static char *one_line(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	/* Room for max bytes, the "..." marker and the NUL (found by fuzz_plugin_error). */
-	char *out = xmalloc0(max + 4);
-	size_t o = 0;
-	bool space = false, cut = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-			space = o > 0;
-			continue;
-		}
-		if ((unsigned char)c < 0x20)
-			c = '?';
-		if (o + (space ? 2 : 1) > max) {
-			cut = true;
-			break;
-		}
-		if (space)
-			out[o++] = ' ';
-		space = false;
-		out[o++] = c;
-	}
-	if (cut)
-		memcpy(out + o, "...", 4);
-	return out;
-}
-
 /* EXE-8: the error object comes on stdout; else quote stdout; else stderr; else the status. */
 int cni_plugin_error(const char *type, const char *command, const struct rci_spawn_result *res,
 		     long timeout_ms, rci_error_t *err)
@@ -188,19 +150,19 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 		    json_object_is_type(code, json_type_int)) {
 			const char *msg = rci_json_get_string(o, "msg");
 			const char *details = rci_json_get_string(o, "details");
-			cleanup_free char *m = one_line(msg ? msg : "", 2048);
-			cleanup_free char *d = one_line(details ? details : "", 2048);
+			cleanup_free char *m = rci_one_line_head(msg ? msg : "", 2048);
+			cleanup_free char *d = rci_one_line_head(details ? details : "", 2048);
 			return rci_make_error(err, 0, "plugin `%s` (%s) failed: code %d: %s%s%s",
 					      type, command, json_object_get_int(code), m,
 					      *d ? ": " : "", d);
 		}
-		cleanup_free char *q = one_line(res->out, 512);
+		cleanup_free char *q = rci_one_line_head(res->out, 512);
 		return rci_make_error(err, 0,
 				      "plugin `%s` (%s) %s with output that is not a CNI error: %s",
 				      type, command, status, q);
 	}
 	if (res->err_len) {
-		cleanup_free char *q = one_line(res->err, 1024);
+		cleanup_free char *q = rci_one_line_head(res->err, 1024);
 		return rci_make_error(err, 0, "plugin `%s` (%s) %s: %s", type, command, status, q);
 	}
 	return rci_make_error(err, 0, "plugin `%s` (%s) %s and gave no error message", type,
@@ -311,9 +273,10 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***
 {
 	struct cni_call call = {.container_id = "dummy", .netns = "dummy", .ifname = "dummy"};
 	struct rci_spawn_result res;
-	cleanup_free char *input = xasprintf("{\"cniVersion\":\"1.1.0\"}");
+	cleanup_json json_object *in = json_object_new_object();
+	json_object_object_add(in, "cniVersion", json_object_new_string(CNI_RUNTIME_MAX_VERSION));
 	*versions = NULL;
-	if (run_plugin(rt, type, "VERSION", &call, input, &res, err) < 0)
+	if (run_plugin(rt, type, "VERSION", &call, rci_json_str(in), &res, err) < 0)
 		return -1;
 	int ret = 0;
 	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {

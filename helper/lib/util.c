@@ -137,7 +137,9 @@ char *rci_trim_end(char *s)
 	return s;
 }
 
-char *rci_one_line(const char *text, size_t max)
+/* @text's non-empty lines, each trimmed, joined with "; "; tabs as spaces, other control
+ * bytes as `?`: one line whatever the input. */
+static char *fold_lines(const char *text)
 {
 	cleanup_strv char **lines = rci_strv_split(text ? text : "", '\n');
 	cleanup_strv char **kept = NULL;
@@ -145,16 +147,34 @@ char *rci_one_line(const char *text, size_t max)
 		char *l = rci_trim_end(lines[i]);
 		while (isspace((unsigned char)*l))
 			l++;
+		for (char *p = l; *p; p++)
+			if (*p == '\t')
+				*p = ' ';
+			else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		if (*l)
 			rci_strv_push(&kept, l);
 	}
-	char *out = rci_strv_join(kept, "; ", NULL);
+	return rci_strv_join(kept, "; ", NULL);
+}
+
+char *rci_one_line(const char *text, size_t max)
+{
+	char *out = fold_lines(text);
 	size_t len = strlen(out);
 	if (max && len > max && max > 3) {
 		char *cut = xasprintf("...%s", out + len - (max - 3));
 		free(out);
 		out = cut;
 	}
+	return out;
+}
+
+char *rci_one_line_head(const char *text, size_t max)
+{
+	char *out = fold_lines(text);
+	if (max && strlen(out) > max && max > 3)
+		memcpy(out + max - 3, "...", 4);
 	return out;
 }
 

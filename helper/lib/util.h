@@ -82,10 +82,14 @@ char *rci_trim_end(char *s);
 
 /*
  * rci_one_line() - @text folded to one line for an error message: its non-empty lines, each
- * trimmed, joined with "; ". When that exceeds @max bytes (0: no limit), the end is kept (the
- * last lines of a tool's output name the cause) behind "...". Returns a new string.
+ * trimmed, joined with "; " (tabs as spaces, other control bytes as `?`). When that exceeds @max
+ * bytes (0: no limit), the end is kept (the last lines of a tool's output name the cause) behind
+ * "...". Returns a new string.
+ * rci_one_line_head() - the same, keeping the start instead, followed by "..." (a message, or a
+ * crash whose first line says what happened and whose stack trace follows).
  */
 char *rci_one_line(const char *text, size_t max);
+char *rci_one_line_head(const char *text, size_t max);
 
 /*
  * Bounded number parsing: every number read from text (environment, argv, files, plugin output)

@@ -171,7 +171,7 @@ static json_object *add_ok(struct fixture *f, struct cni_netconf *c)
 	rci_error_t err = NULL;
 	json_object *result = NULL;
 
-	ut_assert_ok(cni_add_network_list(&f->rt, c, &f->att, &result, &err), &err);
+	ut_assert_ok(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), &err);
 	assert_non_null(result);
 	return result;
 }
@@ -380,7 +380,7 @@ static void test_exe1_missing_plugin_fails_before_running(void **state)
 	json_object *result = NULL, *calls;
 
 	ut_assert_ok(cni_conf_from_bytes(js, strlen(js), "test.conflist", &c, &err), &err);
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	UT_ERR_CONTAINS(err, "missing-plugin", f->plugins);
 	rci_error_release(&err);
 	calls = ut_read_calls(f->rec);
@@ -400,7 +400,7 @@ static void test_add3_rollback(void **state)
 	json_object *result = NULL, *calls, *rc_add, *rc_del;
 	char *file = cache_file(f);
 
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	assert_null(result);
 	UT_ERR_CONTAINS(err, "fake failure");
 	rci_error_release(&err);
@@ -439,7 +439,7 @@ static void test_add3_reports_add_error(void **state)
 	json_object *result = NULL;
 	char *txt;
 
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	UT_ERR_CONTAINS(err, "add-broke");
 	txt = rci_error_text(err);
 	assert_null(strstr(txt, "del-broke"));
@@ -460,7 +460,7 @@ static void test_add3_rollback_continues_past_del_error(void **state)
 	rci_error_t err = NULL;
 	json_object *result = NULL, *calls;
 
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	rci_error_release(&err);
 	calls = ut_read_calls(f->rec);
 	assert_seq(calls, "ADD:p1 ADD:p2 DEL:p3 DEL:p2 DEL:p1");
@@ -479,7 +479,7 @@ static void test_add3_timeout_rolls_back(void **state)
 	char *file = cache_file(f);
 
 	f->rt.timeout_ms = 300;
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	assert_true(rci_now_ms() - t0 < 4000);
 	UT_ERR_CONTAINS(err, "timed out");
 	rci_error_release(&err);
@@ -910,8 +910,7 @@ static void test_add_refuses_foreign_cache_entry(void **state)
 	rci_error_t err = NULL;
 	bool rolled_back = false;
 
-	assert_int_equal(cni_add_network_list_ex(&f->rt, c, &f->att, &result, &rolled_back, &err),
-			 -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &rolled_back, &err), -1);
 	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
 	UT_ERR_CONTAINS(err, "`y`", "`net-x`");
 	rci_error_release(&err);
@@ -967,7 +966,7 @@ static void test_cfg9_no_common_version(void **state)
 	rci_error_t err = NULL;
 	json_object *result = NULL, *calls;
 
-	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, &err), -1);
+	assert_int_equal(cni_add_network_list(&f->rt, c, &f->att, &result, NULL, &err), -1);
 	UT_ERR_CONTAINS(err, "net", "cniVersions");
 	rci_error_release(&err);
 	calls = ut_read_calls(f->rec);

@@ -95,6 +95,27 @@ static void test_parse_ulong(void **state)
 	assert_ulong_rejected("11", 1, 10, ERANGE);
 }
 
+/* One line for error messages (exec.c's plugin errors use the head variant: it replaced a copy). */
+static void test_one_line_head_and_control_bytes(void **state)
+{
+	(void)state;
+	char *s = rci_one_line_head("panic: boom\n\tgoroutine 1 [running]:\n\tmain.go:12\n", 0);
+	assert_string_equal(s, "panic: boom; goroutine 1 [running]:; main.go:12");
+	free(s);
+	s = rci_one_line_head("panic: boom\ngoroutine 1\n", 14);
+	assert_string_equal(s, "panic: boom...");
+	free(s);
+	s = rci_one_line_head("short", 14);
+	assert_string_equal(s, "short");
+	free(s);
+	s = rci_one_line("a\tb\x1b[31mred\r\n\x7f", 0);
+	assert_string_equal(s, "a b?[31mred; ?");
+	free(s);
+	s = rci_one_line_head(NULL, 10);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +123,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_double_rejects_junk),
 	    cmocka_unit_test(test_parse_double_bounds),
 	    cmocka_unit_test(test_parse_ulong),
+	    cmocka_unit_test(test_one_line_head_and_control_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
