@@ -212,18 +212,27 @@ static int lock_results(int rfd, rci_error_t *err)
 	return r < 0 ? rci_make_error(err, errno, "lock the CNI cache") : 0;
 }
 
-/* 0 when the name of (@network, @id, @ifname) is free or ours (even unusable), else -1. */
+/*
+ * The owner check after reading an entry (@read: read_entry_at's return): -1 with *err kept
+ * when another attachment holds the name; 0 when it is free, ours, or unusable (then it is ours
+ * to replace or drop, CNI #1055).
+ */
+static int owner_verdict(int read, struct cni_cache_entry *e, rci_error_t *err)
+{
+	cni_cache_entry_free(e);
+	if (read == CNI_CACHE_FOREIGN)
+		return -1;
+	if (read == -1)
+		rci_error_release(err);
+	return 0;
+}
+
 static int check_owner_at(int rfd, const char *network, const char *id, const char *ifname,
 			  rci_error_t *err)
 {
-	struct cni_cache_entry *old = NULL;
-	int r = read_entry_at(rfd, network, id, ifname, &old, err);
-	cni_cache_entry_free(old);
-	if (r == CNI_CACHE_FOREIGN)
-		return -1;
-	if (r == -1)
-		rci_error_release(err);
-	return 0;
+	struct cni_cache_entry *e = NULL;
+	int r = read_entry_at(rfd, network, id, ifname, &e, err);
+	return owner_verdict(r, e, err);
 }
 
 int cni_cache_write(const char *cache_dir, const struct cni_cache_entry *e, rci_error_t *err)
@@ -272,12 +281,9 @@ int cni_cache_read(const char *cache_dir, const char *network, const char *conta
 int cni_cache_check_owner(const char *cache_dir, const char *network, const char *container_id,
 			  const char *ifname, rci_error_t *err)
 {
-	cleanup_close int rfd = open_results_dir(cache_dir, false, err);
-	if (rfd == -2)
-		return 0;
-	if (rfd < 0)
-		return -1;
-	return check_owner_at(rfd, network, container_id, ifname, err);
+	struct cni_cache_entry *e = NULL;
+	int r = cni_cache_read(cache_dir, network, container_id, ifname, &e, err);
+	return owner_verdict(r, e, err);
 }
 
 int cni_cache_delete(const char *cache_dir, const char *network, const char *container_id,

@@ -139,15 +139,29 @@ static int check_result(void)
 	return CHILD_OK;
 }
 
-static int hook_full_caps(void)
+/* Plans as the parent does, then runs the child hook here: the hook's return, errno kept. */
+static int restrict_now(void)
 {
 	struct rci_caps_plan plan;
 	rci_error_t err = NULL;
-	if (rci_caps_plan_for_plugin(&plan, &err) < 0)
-		return CHILD_SETUP_FAILED;
-	if (rci_caps_restrict_for_plugin(&plan) < 0)
-		return CHILD_WRONG;
-	return check_result();
+	if (rci_caps_plan_for_plugin(&plan, &err) < 0) {
+		rci_error_release(&err);
+		errno = ENOTRECOVERABLE;
+		return -1;
+	}
+	errno = 0;
+	return rci_caps_restrict_for_plugin(&plan);
+}
+
+/* The hook must fail, with EPERM from the call that was refused. */
+static int restrict_refused(void)
+{
+	return restrict_now() == -1 && errno == EPERM ? CHILD_OK : CHILD_WRONG;
+}
+
+static int hook_full_caps(void)
+{
+	return restrict_now() == 0 ? check_result() : CHILD_WRONG;
 }
 
 static void test_caps_restricts_all_sets(void **state)
@@ -160,12 +174,7 @@ static void test_caps_restricts_all_sets(void **state)
  * would come back to a root plugin at exec. That must fail the spawn, not pass silently. */
 static int hook_without_setpcap(void)
 {
-	struct rci_caps_plan plan;
-	rci_error_t err = NULL;
-	if (drop_effective(CAP_SETPCAP) < 0 || rci_caps_plan_for_plugin(&plan, &err) < 0)
-		return CHILD_SETUP_FAILED;
-	errno = 0;
-	return rci_caps_restrict_for_plugin(&plan) == -1 && errno == EPERM ? CHILD_OK : CHILD_WRONG;
+	return drop_effective(CAP_SETPCAP) < 0 ? CHILD_SETUP_FAILED : restrict_refused();
 }
 
 static void test_caps_eperm_with_caps_still_bounding_fails(void **state)
@@ -177,16 +186,12 @@ static void test_caps_eperm_with_caps_still_bounding_fails(void **state)
 /* ... but when every capability to drop is already out of the bounding set, EPERM is harmless. */
 static int hook_without_setpcap_already_bounded(void)
 {
-	struct rci_caps_plan plan;
-	rci_error_t err = NULL;
 	for (int c = 0; c <= last_cap(); c++)
 		if (!kept(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return CHILD_SETUP_FAILED;
-	if (drop_effective(CAP_SETPCAP) < 0 || rci_caps_plan_for_plugin(&plan, &err) < 0)
+	if (drop_effective(CAP_SETPCAP) < 0)
 		return CHILD_SETUP_FAILED;
-	if (rci_caps_restrict_for_plugin(&plan) < 0)
-		return CHILD_WRONG;
-	return check_result();
+	return restrict_now() == 0 ? check_result() : CHILD_WRONG;
 }
 
 static void test_caps_eperm_tolerated_when_already_dropped(void **state)
@@ -200,13 +205,9 @@ static void test_caps_eperm_tolerated_when_already_dropped(void **state)
  * (here SECBIT_NO_CAP_AMBIENT_RAISE) must fail the spawn. */
 static int hook_ambient_refused(void)
 {
-	struct rci_caps_plan plan;
-	rci_error_t err = NULL;
-	if (prctl(PR_SET_SECUREBITS, 1 << 6 /* SECBIT_NO_CAP_AMBIENT_RAISE */, 0, 0, 0) < 0 ||
-	    rci_caps_plan_for_plugin(&plan, &err) < 0)
+	if (prctl(PR_SET_SECUREBITS, 1 << 6 /* SECBIT_NO_CAP_AMBIENT_RAISE */, 0, 0, 0) < 0)
 		return CHILD_SETUP_FAILED;
-	errno = 0;
-	return rci_caps_restrict_for_plugin(&plan) == -1 && errno == EPERM ? CHILD_OK : CHILD_WRONG;
+	return restrict_refused();
 }
 
 static void test_caps_ambient_raise_checked(void **state)

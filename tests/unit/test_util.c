@@ -98,22 +98,28 @@ static void test_parse_ulong(void **state)
 /* One line for error messages (exec.c's plugin errors use the head variant: it replaced a copy). */
 static void test_one_line_head_and_control_bytes(void **state)
 {
+	static const struct {
+		const char *text;
+		size_t max;
+		bool head;
+		const char *want;
+	} cases[] = {
+	    {"panic: boom\n\tgoroutine 1 [running]:\n\tmain.go:12\n", 0, true,
+	     "panic: boom; goroutine 1 [running]:; main.go:12"},
+	    {"panic: boom\ngoroutine 1\n", 14, true, "panic: boom..."},
+	    {"panic: boom\ngoroutine 1\n", 14, false, "...goroutine 1"},
+	    {"short", 14, true, "short"},
+	    {"a\tb\x1b[31mred\r\n\x7f", 0, false, "a b?[31mred; ?"},
+	    {NULL, 10, true, ""},
+	};
 	(void)state;
-	char *s = rci_one_line_head("panic: boom\n\tgoroutine 1 [running]:\n\tmain.go:12\n", 0);
-	assert_string_equal(s, "panic: boom; goroutine 1 [running]:; main.go:12");
-	free(s);
-	s = rci_one_line_head("panic: boom\ngoroutine 1\n", 14);
-	assert_string_equal(s, "panic: boom...");
-	free(s);
-	s = rci_one_line_head("short", 14);
-	assert_string_equal(s, "short");
-	free(s);
-	s = rci_one_line("a\tb\x1b[31mred\r\n\x7f", 0);
-	assert_string_equal(s, "a b?[31mred; ?");
-	free(s);
-	s = rci_one_line_head(NULL, 10);
-	assert_string_equal(s, "");
-	free(s);
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(cases); i++) {
+		char *s = cases[i].head ? rci_one_line_head(cases[i].text, cases[i].max)
+					: rci_one_line(cases[i].text, cases[i].max);
+		if (strcmp(s, cases[i].want) != 0)
+			fail_msg("case %zu: `%s`, want `%s`", i, s, cases[i].want);
+		free(s);
+	}
 }
 
 int main(void)
