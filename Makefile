@@ -41,8 +41,10 @@ LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
 # link neither.
 LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs libarchive nettle) $(LIBS)
 
-# Everything but the two mains is library code that unit tests can link.
-LIB_SRCS := $(wildcard helper/lib/*.c) $(wildcard helper/cni/*.c) \
+# Everything but the two mains is library code that unit tests can link. The test points
+# (helper/lib/testpoint.c) exist in the test build only (see TEST_PROGRAMS).
+TESTPOINT_SRC := helper/lib/testpoint.c
+LIB_SRCS := $(filter-out $(TESTPOINT_SRC),$(wildcard helper/lib/*.c)) $(wildcard helper/cni/*.c) \
 	$(filter-out helper/main.c,$(wildcard helper/*.c))
 LAUNCHER_LIB_SRCS := $(filter-out infra/main.c,$(wildcard infra/*.c))
 INIT_SRCS := $(wildcard infra/init/*.c)
@@ -65,6 +67,21 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 
 PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT))
+
+# The test build of the three programs, in $(BUILD)/test/ (the launcher finds the helper and the
+# init beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
+# (-DRCI_TESTPOINTS), which the crash-consistency suites drive with RCI_TEST_CRASH_AT. Only the
+# sources that include testpoint.h are compiled twice. Release objects have no test point, and
+# the release programs ignore RCI_TEST_CRASH_AT.
+TEST_BUILD := $(BUILD)/test
+TESTPOINT_USERS := $(shell grep -l '"testpoint\.h"' helper/*.c helper/cni/*.c infra/*.c \
+	infra/init/*.c 2>/dev/null)
+test_variant = $(foreach f,$(1),$(if $(filter $(f),$(TESTPOINT_USERS)),$(TEST_BUILD)/$(f:.c=.o),$(call obj,$(f))))
+TEST_LIBRCI := $(TEST_BUILD)/librci.a
+TEST_LIBLAUNCHER := $(TEST_BUILD)/liblauncher.a
+TEST_PROGRAMS := $(TEST_BUILD)/rootless-cni-infra \
+	$(if $(wildcard infra/main.c),$(TEST_BUILD)/rootless-cni-launcher) \
+	$(if $(INIT_SRCS),$(TEST_BUILD)/rootless-cni-infra-init)
 # The infra as an OCI image (image/build.sh): layout $(IMAGE_DIR)/oci, archive $(IMAGE).
 IMAGE_DIR := $(BUILD)/image
 IMAGE := $(IMAGE_DIR)/rootless-cni-infra.tar
@@ -80,6 +97,10 @@ all: $(PROGRAMS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(TEST_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DRCI_TESTPOINTS -c -o $@ $<
 
 $(LIBRCI): $(call obj,$(LIB_SRCS))
 	@rm -f $@
@@ -97,6 +118,24 @@ $(LAUNCHER): $(BUILD)/infra/main.o $(LIBLAUNCHER) $(LIBRCI)
 
 # The infra init is static where possible: it must run from any rootfs.
 $(INIT): $(call obj,$(INIT_SRCS)) $(LIBRCI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(TEST_LIBRCI): $(call test_variant,$(LIB_SRCS)) $(TEST_BUILD)/$(TESTPOINT_SRC:.c=.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TEST_LIBLAUNCHER): $(call test_variant,$(LAUNCHER_LIB_SRCS)) | $(TEST_LIBRCI)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TEST_BUILD)/rootless-cni-infra: $(call test_variant,helper/main.c) $(TEST_LIBRCI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(TEST_BUILD)/rootless-cni-launcher: $(call test_variant,infra/main.c) $(TEST_LIBLAUNCHER) \
+	$(TEST_LIBRCI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(TEST_BUILD)/rootless-cni-infra-init: $(call test_variant,$(INIT_SRCS)) $(TEST_LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(LIBLAUNCHER)) $(LIBRCI)
@@ -144,7 +183,7 @@ fuzz:
 			build-fuzz/corpus/$$t 2>&1 | grep -E '^#[0-9]+ *DONE|^Done|ERROR|SUMMARY' || exit 1; \
 	done
 
-test-bins: $(PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS)
+test-bins: $(PROGRAMS) $(TEST_PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS)
 
 check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
@@ -179,9 +218,13 @@ check: lint check-unit check-integration
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 check-unit check-integration
 
+# Besides formatting and shellcheck: no dup() in the helper, whose fds must all be close-on-exec
+# from birth (STYLE.md section 4): fcntl(fd, F_DUPFD_CLOEXEC, 0) instead.
 lint:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 	git ls-files '*.sh' '*.bash' '*.bats' .ci/run | xargs -r shellcheck -x
+	@! git grep -nE '(^|[^_[:alnum:]])dup\(' -- 'helper/*.c' || \
+		{ echo "lint: dup() without close-on-exec: use fcntl(F_DUPFD_CLOEXEC)" >&2; exit 1; }
 
 fmt:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cache.h"
 #include "commands.h"
 #include "json.h"
 #include "lock.h"
@@ -48,6 +49,10 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 		goto out;
 	}
 	ifname = rci_container_rec_next_ifname(rec);
+	/* The cache name NET-ID-IFNAME can be another attachment's (names allow `-`): refuse it
+	 * before anything exists. cni_cache_write checks again, locked, for a concurrent alloc. */
+	if (cni_cache_check_owner(ctx->rt.cache_dir, net, id, ifname, err) < 0)
+		goto out;
 	struct rci_attachment_rec *a = rci_container_rec_add(rec);
 	a->network = xstrdup(net);
 	a->ifname = xstrdup(ifname);
@@ -90,7 +95,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	    .args = &args,
 	    .capability_args = capargs,
 	};
-	if (cni_add_network_list_ex(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
+	if (cni_add_network_list(&ctx->rt, conf, &att, &result, &rolled_back, err) < 0) {
 		rci_error_wrap(err, "alloc `%s` on network `%s`", id, net);
 		if (!rolled_back) {
 			/* Keep the "adding" record and the netns: the next alloc of this

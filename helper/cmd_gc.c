@@ -55,6 +55,53 @@ static int release_all(struct rci_ctx *ctx, const char *id, json_object *release
 	return ret;
 }
 
+static bool has_record(struct rci_ctx *ctx, const char *id)
+{
+	struct rci_container_rec *rec = NULL;
+	rci_error_t tmp = NULL;
+	bool has = rci_state_load(&ctx->st, id, &rec, &tmp) != -2;
+	rci_error_release(&tmp);
+	rci_container_rec_free(rec);
+	return has;
+}
+
+/*
+ * DELs the cached attachment @listed if its ID still has no record, deciding under the ID's lock:
+ * an alloc holds that lock from before its record exists until it is done, so an engine that
+ * deallocs and allocs the ID again (a container restart) meanwhile cannot have its new
+ * attachment DELed (issue 13, bug 2). The entry is read again under the lock for the same reason.
+ */
+static int release_orphan(struct rci_ctx *ctx, const struct cni_cache_entry *listed,
+			  json_object *released, rci_error_t *err)
+{
+	const char *id = listed->container_id;
+	int lk = rci_lock_id(ctx, id, err);
+	if (lk < 0)
+		return -1;
+	bool orphan = !has_record(ctx, id);
+	struct cni_cache_entry *e = NULL;
+	rci_error_t tmp = NULL;
+	int ret = 0;
+	if (orphan &&
+	    cni_cache_read(ctx->rt.cache_dir, listed->network, id, listed->ifname, &e, &tmp) == 0) {
+		struct cni_attachment att = {
+		    .container_id = id,
+		    .netns = e->netns && rci_netns_is_pinned(e->netns) ? e->netns : "",
+		    .ifname = e->ifname,
+		    .args = &e->args,
+		};
+		ret = cni_del_network_list(&ctx->rt, e->network, NULL, &att, err);
+		if (ret == 0) {
+			cleanup_free char *what = xasprintf("%s/%s", id, e->network);
+			json_object_array_add(released, json_object_new_string(what));
+		}
+	}
+	rci_error_release(&tmp);
+	cni_cache_entry_free(e);
+	rci_unlock_id(ctx, id, lk, orphan);
+	return ret;
+}
+
 /*
  * GC-1: cached attachments with no record (an alloc killed after its ADD but before its record
  * was saved, or state lost) are DELeted with their cached config and arguments.
@@ -68,29 +115,17 @@ static int release_cached_orphans(struct rci_ctx *ctx, char **live, json_object 
 	int ret = 0;
 	for (size_t i = 0; entries[i]; i++) {
 		struct cni_cache_entry *e = entries[i];
-		struct rci_container_rec *rec = NULL;
 		rci_error_t tmp = NULL;
-		bool has_record = rci_state_load(&ctx->st, e->container_id, &rec, &tmp) != -2;
-		rci_error_release(&tmp);
-		rci_container_rec_free(rec);
-		if (!has_record && !is_live(live, e->container_id) &&
-		    rci_validate_id(e->container_id, NULL) == 0) {
-			struct cni_attachment att = {
-			    .container_id = e->container_id,
-			    .netns = e->netns && rci_netns_is_pinned(e->netns) ? e->netns : "",
-			    .ifname = e->ifname,
-			    .args = &e->args,
-			};
-			if (cni_del_network_list(&ctx->rt, e->network, NULL, &att, &tmp) == 0) {
-				cleanup_free char *what =
-				    xasprintf("%s/%s", e->container_id, e->network);
-				json_object_array_add(released, json_object_new_string(what));
-			} else if (ret == 0) {
+		/* The ID names a lock file: only a valid one gets that far. */
+		if (!is_live(live, e->container_id) &&
+		    rci_validate_id(e->container_id, NULL) == 0 &&
+		    !has_record(ctx, e->container_id) &&
+		    release_orphan(ctx, e, released, &tmp) < 0) {
+			if (ret == 0)
 				*err = tmp;
-				ret = -1;
-			} else {
+			else
 				rci_error_release(&tmp);
-			}
+			ret = -1;
 		}
 		cni_cache_entry_free(e);
 	}
@@ -113,7 +148,7 @@ int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (rci_state_list_ids(&ctx->st, &ids, err) < 0)
 		return -1;
 	/* Netns files without a record, too (an alloc killed between the two steps). */
-	int nfd = dup(ctx->st.netns_fd);
+	int nfd = fcntl(ctx->st.netns_fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = nfd >= 0 ? fdopendir(nfd) : NULL;
 	struct dirent *de;
 	while (d && (de = readdir(d))) {

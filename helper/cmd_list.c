@@ -20,15 +20,6 @@ static int list_ids_shared(struct rci_ctx *ctx, char ***ids, rci_error_t *err)
 	return r;
 }
 
-/* is-idle: {"idle": true} when no attachment exists (one being added counts as existing). */
-int cmd_is_idle(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
-{
-	(void)argv;
-	if (rci_check_argc("is-idle", "", argc, 0, 0, err) < 0)
-		return -1;
-	return rci_ctx_print_idle(ctx, err);
-}
-
 static json_object *ips_of(struct rci_ctx *ctx, const char *id, const struct rci_attachment_rec *a)
 {
 	json_object *ips = json_object_new_array();

@@ -23,6 +23,16 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/* A pid as the kernel hands them out: 1 to PID_MAX_LIMIT (2^22). */
+static int parse_pid(const char *text, long *pid)
+{
+	unsigned long v;
+	if (rci_parse_ulong(text, 1, 4194304, &v) < 0)
+		return -1;
+	*pid = (long)v;
+	return 0;
+}
+
 int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
 {
 	if (!ctx->state_dir)
@@ -33,20 +43,19 @@ int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
 		ctx->rt.cache_dir = xstrdup(env_or("RCI_CNI_CACHE_DIR", "/var/lib/cni"));
 	if (!ctx->rt.plugin_dirs)
 		ctx->rt.plugin_dirs = rci_strv_split(env_or("CNI_PATH", DEFAULT_CNI_PATH), ':');
-	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
-	if (t && *t) {
-		char *end;
-		double secs = strtod(t, &end);
-		if (*end || secs <= 0 || secs > 86400)
-			return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
-						   "invalid RCI_PLUGIN_TIMEOUT `%s`: seconds, > 0",
-						   t);
-		ctx->rt.timeout_ms = (long)(secs * 1000);
+	if (cni_timeout_from_env(&ctx->rt.timeout_ms, err) < 0)
+		return -1;
+	const char *pid = getenv("RCI_INFRA_PID");
+	if (pid && *pid && parse_pid(pid, &ctx->infra_pid) < 0) {
+		cleanup_free char *shown = rci_printable(pid, 64);
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+					   "invalid RCI_INFRA_PID `%s`: want a process id", shown);
 	}
-	if (!ctx->rt.timeout_ms)
-		ctx->rt.timeout_ms = CNI_DEFAULT_TIMEOUT_MS;
 	ctx->rt.max_output = CNI_DEFAULT_MAX_OUTPUT;
+	if (rci_caps_plan_for_plugin(&ctx->plugin_caps, err) < 0)
+		return -1;
 	ctx->rt.child_setup = rci_caps_restrict_for_plugin;
+	ctx->rt.child_data = &ctx->plugin_caps;
 	return 0;
 }
 
@@ -85,15 +94,16 @@ static bool same_ns(const char *a, const char *b)
 
 static long infra_pid(struct rci_ctx *ctx)
 {
-	const char *e = getenv("RCI_INFRA_PID");
-	long pid = 0;
-	if (e && *e) {
-		pid = strtol(e, NULL, 10);
-	} else if (ctx->state_open) {
+	long pid = ctx->infra_pid;
+	if (!pid && ctx->state_open) {
 		cleanup_free char *buf = NULL;
 		rci_error_t tmp = NULL;
-		if (rci_read_file_at(ctx->st.dirfd, "infra.pid", 64, &buf, NULL, &tmp) == 0)
-			pid = strtol(buf, NULL, 10);
+		/* Written by the launcher (or `echo`): one pid and a newline. */
+		if (rci_read_file_at(ctx->st.dirfd, "infra.pid", 64, &buf, NULL, &tmp) == 0 &&
+		    parse_pid(rci_trim_end(buf), &pid) < 0) {
+			cleanup_free char *shown = rci_printable(buf, 64);
+			rci_warning("ignoring infra.pid: `%s` is not a process id", shown);
+		}
 		rci_error_release(&tmp);
 	}
 	if (pid <= 0)
@@ -213,4 +223,30 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 		return -1;
 	rci_testpoint("dealloc:netns-removed");
 	return rci_commit_record(ctx, rec, err);
+}
+
+int rci_ctx_load_ready(struct rci_ctx *ctx, const char *id, const char *net,
+		       struct rci_container_rec **rec, int *idx, rci_error_t *err)
+{
+	if (rci_ctx_open_state(ctx, err) < 0)
+		return -1;
+	int r = rci_state_load(&ctx->st, id, rec, err);
+	if (r == -1)
+		return -1;
+	*idx = -1;
+	if (r == 0 && net)
+		*idx = rci_container_rec_find(*rec, net);
+	bool ready = false;
+	for (size_t i = 0; r == 0 && i < (*rec)->n; i++)
+		if (strcmp((*rec)->att[i].phase, RCI_PHASE_READY) == 0 && (!net || (int)i == *idx))
+			ready = true;
+	if (!ready) {
+		if (net)
+			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+						   "container `%s` is not attached to network `%s`",
+						   id, net);
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+					   "container `%s` has no network namespace", id);
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "api.h"
+#include "caps.h"
 #include "error.h"
 #include "state.h"
 
@@ -12,7 +13,9 @@
 struct rci_ctx {
 	char *state_dir;  /* RCI_STATE_DIR, --state-dir */
 	char *config_dir; /* RCI_CNI_CONFIG_DIR, --config-dir */
+	long infra_pid;	  /* RCI_INFRA_PID, 0 when unset (then STATE_DIR/infra.pid is read) */
 	struct cni_runtime rt;
+	struct rci_caps_plan plugin_caps; /* rt.child_data: the capability drop, precomputed */
 	struct rci_state st;
 	bool state_open;
 };
@@ -49,6 +52,14 @@ int rci_commit_record(struct rci_ctx *ctx, struct rci_container_rec *rec, rci_er
 int rci_ctx_is_idle(struct rci_ctx *ctx, bool *idle, rci_error_t *err);
 /* Prints {"idle": bool}: is-idle's answer, also dealloc's (an extra field there). */
 int rci_ctx_print_idle(struct rci_ctx *ctx, rci_error_t *err);
+
+/*
+ * Loads @id's record for print-cni-result (@net: that attachment) and print-netns-path (@net
+ * NULL: any attachment): RCI_ERR_NOT_FOUND unless one is ready. *idx is @net's index (or -1);
+ * the caller frees *rec, also on failure.
+ */
+int rci_ctx_load_ready(struct rci_ctx *ctx, const char *id, const char *net,
+		       struct rci_container_rec **rec, int *idx, rci_error_t *err);
 
 /* Per-ID lock (locks/<ID>), exclusive. */
 int rci_lock_id(struct rci_ctx *ctx, const char *id, rci_error_t *err);

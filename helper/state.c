@@ -186,7 +186,7 @@ int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rc
 static int each_record(struct rci_state *st, bool (*fn)(const char *id, size_t len, void *data),
 		       void *data, rci_error_t *err)
 {
-	int fd = dup(st->containers_fd);
+	int fd = fcntl(st->containers_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return rci_make_error(err, errno, "dup");
 	cleanup_dir DIR *d = fdopendir(fd);

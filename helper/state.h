@@ -26,10 +26,13 @@ struct rci_state {
 	int locks_fd;
 };
 
-/* Phases of an attachment: a crash leaves "adding" or "removing" for `gc` to roll back. */
+/*
+ * Phases of an attachment: "adding" is saved before the first plugin runs, "ready" after the
+ * ADD; a crash leaves "adding" for the next alloc of that attachment, dealloc or `gc` to roll
+ * back. A DEL needs no phase: the record goes only once the DEL succeeded.
+ */
 #define RCI_PHASE_ADDING "adding"
 #define RCI_PHASE_READY "ready"
-#define RCI_PHASE_REMOVING "removing"
 
 struct rci_attachment_rec {
 	char *network;

@@ -6,18 +6,6 @@
 #include <ctype.h>
 #include <string.h>
 
-char *rci_printable(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	size_t keep = n > max ? max : n;
-	char *out = xmalloc0(keep + 4);
-	for (size_t i = 0; i < keep; i++)
-		out[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	if (n > max)
-		strcpy(out + keep, "...");
-	return out;
-}
-
 int rci_validate_name(const char *what, const char *s, size_t max, rci_error_t *err)
 {
 	if (!s || !*s)

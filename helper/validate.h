@@ -25,7 +25,4 @@ int rci_validate_ip(const char *s, rci_error_t *err);
 /* Six colon-separated hex octets, or "" for none. */
 int rci_validate_mac(const char *s, rci_error_t *err);
 
-/* A copy of @s fit for a one-line message: control bytes as `?`, cut at @max with "...". */
-char *rci_printable(const char *s, size_t max);
-
 #endif

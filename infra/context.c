@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "context.h"
+#include "exec.h"
 #include "fs.h"
 #include "image.h"
 #include "log.h"
@@ -73,6 +74,10 @@ static int absolutize(char **path, const char *option, rci_error_t *err)
 
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
+	/* Forwarded into the infra (lr_infra_env): refuse what the helper would, before a start. */
+	long timeout_ms;
+	if (cni_timeout_from_env(&timeout_ms, err) < 0)
+		return -1;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {

@@ -158,14 +158,8 @@ static int find_all_plugins(const struct cni_runtime *rt, struct cni_netconf *co
 }
 
 int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
-			 const struct cni_attachment *att, json_object **result, rci_error_t *err)
-{
-	return cni_add_network_list_ex(rt, conf, att, result, NULL, err);
-}
-
-int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *conf,
-			    const struct cni_attachment *att, json_object **result,
-			    bool *rolled_back, rci_error_t *err)
+			 const struct cni_attachment *att, json_object **result, bool *rolled_back,
+			 rci_error_t *err)
 {
 	if (rolled_back)
 		*rolled_back = true;
@@ -241,6 +235,12 @@ static struct cni_cache_entry *load_cache(const struct cni_runtime *rt, const ch
 {
 	struct cni_cache_entry *e = NULL;
 	int r = cni_cache_read(rt->cache_dir, network, att->container_id, att->ifname, &e, err);
+	if (r == CNI_CACHE_FOREIGN) {
+		/* Another attachment's entry at our name: we have none (DEL-2 without cache). */
+		cleanup_free char *t = rci_error_text(*err);
+		rci_debug("DEL without a cached entry: %s", t);
+		rci_error_release(err);
+	}
 	if (r == -1 && drop_corrupt) {
 		cleanup_free char *t = rci_error_text(*err);
 		rci_warning("dropping unusable cache entry: %s", t);
@@ -307,6 +307,10 @@ int cni_get_cached_result(const struct cni_runtime *rt, const char *network,
 {
 	struct cni_cache_entry *e = NULL;
 	int r = cni_cache_read(rt->cache_dir, network, att->container_id, att->ifname, &e, err);
+	if (r == CNI_CACHE_FOREIGN) {
+		rci_error_release(err);
+		return -2;
+	}
 	if (r < 0)
 		return r;
 	if (!e->result) {
@@ -324,6 +328,11 @@ int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *con
 {
 	struct cni_cache_entry *e = NULL;
 	int r = cni_cache_read(rt->cache_dir, conf->name, att->container_id, att->ifname, &e, err);
+	if (r == CNI_CACHE_FOREIGN) {
+		/* CHK-1: never CHECK an attachment from another one's entry. */
+		rci_error_release(err);
+		r = -2;
+	}
 	if (r == -2)
 		return rci_make_error_kind(
 		    err, RCI_ERR_NOT_FOUND, 0,

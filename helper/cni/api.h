@@ -20,17 +20,14 @@ struct cni_attachment {
 
 /*
  * ADD (ADD-1..3): runs the chain in order with prevResult chaining, converting each result to the
- * list's version. On failure at plugin k it runs DEL over the whole list in reverse (no
- * prevResult, same parameters), then returns the ADD error. On success it caches the result and
- * returns it in *result.
+ * list's version. On failure at plugin k it runs DEL over the whole list in reverse (with the
+ * results so far as prevResult, same parameters), then returns the ADD error; *rolled_back (if
+ * not NULL) says whether that DEL fully succeeded. On success it caches the result and returns it
+ * in *result.
  */
 int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
-			 const struct cni_attachment *att, json_object **result, rci_error_t *err);
-
-/* As above; *rolled_back says whether a failed ADD's rollback DEL fully succeeded. */
-int cni_add_network_list_ex(const struct cni_runtime *rt, struct cni_netconf *conf,
-			    const struct cni_attachment *att, json_object **result,
-			    bool *rolled_back, rci_error_t *err);
+			 const struct cni_attachment *att, json_object **result, bool *rolled_back,
+			 rci_error_t *err);
 
 /*
  * DEL (DEL-1..3): replays the cached config, CNI_ARGS and capability args when a cache entry

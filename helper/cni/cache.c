@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -106,6 +107,134 @@ static void add_str(json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
+static int parse_entry(json_object *o, struct cni_cache_entry *e, rci_error_t *err)
+{
+	const char *cfg = rci_json_get_string(o, "config");
+	if (cfg) {
+		e->config = cni_base64_decode(cfg, &e->config_len);
+		if (!e->config)
+			return rci_make_error(err, 0, "`config` is not valid base64");
+	}
+	const char *netns = rci_json_get_string(o, "netns");
+	if (netns)
+		e->netns = xstrdup(netns);
+	json_object *v;
+	if (json_object_object_get_ex(o, "cniArgs", &v) && cni_args_from_json(v, &e->args, err) < 0)
+		return -1;
+	if ((v = rci_json_get_type(o, "capabilityArgs", json_type_object)))
+		e->capability_args = rci_json_copy(v);
+	if ((v = rci_json_get_type(o, "result", json_type_object)))
+		e->result = rci_json_copy(v);
+	return 0;
+}
+
+/* The entry's own fields name its attachment. One that names none (a legacy bare result, a
+ * corrupt file) says nothing against the caller, who found it at its name (libcni's view). */
+static bool names_other(json_object *o, const char *network, const char *id, const char *ifname)
+{
+	const struct {
+		const char *key, *want;
+	} fields[] = {{"networkName", network}, {"containerId", id}, {"ifName", ifname}};
+	json_object *v;
+	for (size_t i = 0; i < RCI_ARRAY_SIZE(fields); i++)
+		if (json_object_object_get_ex(o, fields[i].key, &v) &&
+		    (!json_object_is_type(v, json_type_string) ||
+		     strcmp(json_object_get_string(v), fields[i].want) != 0))
+			return true;
+	return false;
+}
+
+static int foreign_error(rci_error_t *err, const char *name, json_object *o, const char *network,
+			 const char *id, const char *ifname)
+{
+	const char *onet = rci_json_get_string(o, "networkName");
+	const char *oid = rci_json_get_string(o, "containerId");
+	const char *oif = rci_json_get_string(o, "ifName");
+	return rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+				   "CNI cache entry `%s` of container `%s` on network `%s` (%s) is "
+				   "held by container `%s` on network `%s` (%s): the names collide",
+				   name, id, network, ifname, oid ? oid : "?", onet ? onet : "?",
+				   oif ? oif : "?");
+}
+
+/*
+ * Reads @rfd/<network>-<id>-<ifname>: 0 and *out, -2 when missing, -1 when unusable,
+ * CNI_CACHE_FOREIGN when its fields name another attachment (*err then says whose).
+ */
+static int read_entry_at(int rfd, const char *network, const char *container_id, const char *ifname,
+			 struct cni_cache_entry **out, rci_error_t *err)
+{
+	cleanup_free char *name = entry_name(network, container_id, ifname);
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	*out = NULL;
+	int r = rci_read_file_at(rfd, name, 4 * 1024 * 1024, &buf, &len, err);
+	if (r < 0)
+		return r;
+	cleanup_json json_object *o = rci_json_parse(buf, len, name, err);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		if (o)
+			return rci_make_error(err, 0, "CNI cache `%s`: not a JSON object", name);
+		return rci_error_wrap(err, "CNI cache");
+	}
+	const char *kind = rci_json_get_string(o, "kind");
+	bool v1 = kind && strcmp(kind, "cniCacheV1") == 0;
+	if (v1 && names_other(o, network, container_id, ifname)) {
+		foreign_error(err, name, o, network, container_id, ifname);
+		return CNI_CACHE_FOREIGN;
+	}
+	struct cni_cache_entry *e = xmalloc0(sizeof(*e));
+	e->container_id = xstrdup(container_id);
+	e->ifname = xstrdup(ifname);
+	e->network = xstrdup(network);
+	if (!v1) {
+		/* Pre-0.7 libcni stored the bare result. */
+		e->result = rci_json_copy(o);
+	} else if (parse_entry(o, e, err) < 0) {
+		cni_cache_entry_free(e);
+		return rci_error_wrap(err, "CNI cache `%s`", name);
+	}
+	*out = e;
+	return 0;
+}
+
+/*
+ * Two attachments whose names collide hold different ID locks: the check of an entry's owner
+ * and the write or unlink that follows happen under an exclusive flock of results/, released
+ * when the caller closes @rfd. No plugin runs meanwhile.
+ */
+static int lock_results(int rfd, rci_error_t *err)
+{
+	int r;
+	do
+		r = flock(rfd, LOCK_EX);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? rci_make_error(err, errno, "lock the CNI cache") : 0;
+}
+
+/*
+ * The owner check after reading an entry (@read: read_entry_at's return): -1 with *err kept
+ * when another attachment holds the name; 0 when it is free, ours, or unusable (then it is ours
+ * to replace or drop, CNI #1055).
+ */
+static int owner_verdict(int read, struct cni_cache_entry *e, rci_error_t *err)
+{
+	cni_cache_entry_free(e);
+	if (read == CNI_CACHE_FOREIGN)
+		return -1;
+	if (read == -1)
+		rci_error_release(err);
+	return 0;
+}
+
+static int check_owner_at(int rfd, const char *network, const char *id, const char *ifname,
+			  rci_error_t *err)
+{
+	struct cni_cache_entry *e = NULL;
+	int r = read_entry_at(rfd, network, id, ifname, &e, err);
+	return owner_verdict(r, e, err);
+}
+
 int cni_cache_write(const char *cache_dir, const struct cni_cache_entry *e, rci_error_t *err)
 {
 	cleanup_close int rfd = open_results_dir(cache_dir, true, err);
@@ -129,30 +258,12 @@ int cni_cache_write(const char *cache_dir, const struct cni_cache_entry *e, rci_
 		json_object_object_add(o, "result", rci_json_copy(e->result));
 	const char *s = rci_json_str(o);
 	cleanup_free char *name = entry_name(e->network, e->container_id, e->ifname);
+	if (lock_results(rfd, err) < 0 ||
+	    check_owner_at(rfd, e->network, e->container_id, e->ifname, err) < 0)
+		return -1;
 	/* 0600: capability args can carry secrets (CCH-6). */
 	if (rci_write_file_atomic_at(rfd, name, s, strlen(s), 0600, err) < 0)
 		return rci_error_wrap(err, "CNI cache");
-	return 0;
-}
-
-static int parse_entry(json_object *o, struct cni_cache_entry *e, rci_error_t *err)
-{
-	const char *cfg = rci_json_get_string(o, "config");
-	if (cfg) {
-		e->config = cni_base64_decode(cfg, &e->config_len);
-		if (!e->config)
-			return rci_make_error(err, 0, "`config` is not valid base64");
-	}
-	const char *netns = rci_json_get_string(o, "netns");
-	if (netns)
-		e->netns = xstrdup(netns);
-	json_object *v;
-	if (json_object_object_get_ex(o, "cniArgs", &v) && cni_args_from_json(v, &e->args, err) < 0)
-		return -1;
-	if ((v = rci_json_get_type(o, "capabilityArgs", json_type_object)))
-		e->capability_args = rci_json_copy(v);
-	if ((v = rci_json_get_type(o, "result", json_type_object)))
-		e->result = rci_json_copy(v);
 	return 0;
 }
 
@@ -164,35 +275,15 @@ int cni_cache_read(const char *cache_dir, const char *network, const char *conta
 		return -2;
 	if (rfd < 0)
 		return -1;
-	cleanup_free char *name = entry_name(network, container_id, ifname);
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	int r = rci_read_file_at(rfd, name, 4 * 1024 * 1024, &buf, &len, err);
-	if (r < 0)
-		return r;
-	struct cni_cache_entry *e = xmalloc0(sizeof(*e));
-	e->container_id = xstrdup(container_id);
-	e->ifname = xstrdup(ifname);
-	e->network = xstrdup(network);
-	cleanup_json json_object *o = rci_json_parse(buf, len, name, err);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		cni_cache_entry_free(e);
-		if (o)
-			return rci_make_error(err, 0, "CNI cache `%s`: not a JSON object", name);
-		return rci_error_wrap(err, "CNI cache");
-	}
-	const char *kind = rci_json_get_string(o, "kind");
-	if (kind && strcmp(kind, "cniCacheV1") == 0) {
-		if (parse_entry(o, e, err) < 0) {
-			cni_cache_entry_free(e);
-			return rci_error_wrap(err, "CNI cache `%s`", name);
-		}
-	} else {
-		/* Pre-0.7 libcni stored the bare result. */
-		e->result = rci_json_copy(o);
-	}
-	*out = e;
-	return 0;
+	return read_entry_at(rfd, network, container_id, ifname, out, err);
+}
+
+int cni_cache_check_owner(const char *cache_dir, const char *network, const char *container_id,
+			  const char *ifname, rci_error_t *err)
+{
+	struct cni_cache_entry *e = NULL;
+	int r = cni_cache_read(cache_dir, network, container_id, ifname, &e, err);
+	return owner_verdict(r, e, err);
 }
 
 int cni_cache_delete(const char *cache_dir, const char *network, const char *container_id,
@@ -203,6 +294,14 @@ int cni_cache_delete(const char *cache_dir, const char *network, const char *con
 		return 0;
 	if (rfd < 0)
 		return -1;
+	if (lock_results(rfd, err) < 0)
+		return -1;
+	/* Another attachment's entry is not ours to delete: we have none. */
+	rci_error_t tmp = NULL;
+	if (check_owner_at(rfd, network, container_id, ifname, &tmp) < 0) {
+		rci_error_release(&tmp);
+		return 0;
+	}
 	cleanup_free char *name = entry_name(network, container_id, ifname);
 	return rci_unlink_at(rfd, name, 0, err);
 }

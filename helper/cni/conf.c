@@ -371,22 +371,8 @@ int cni_conf_find(const char *dir, const char *name, struct cni_netconf **out, r
 			    "network `%s` not found: no configurations found in `%s`", name, dir);
 		} else {
 			size_t nf = rci_strv_len(st.found), ni = rci_strv_len(st.invalid);
-			size_t sz = 1;
-			for (size_t i = 0; i < nf; i++)
-				sz += strlen(st.found[i]) + 2;
-			for (size_t i = 0; i < ni; i++)
-				sz += strlen(st.invalid[i]) + 2;
-			cleanup_free char *found = xmalloc0(sz), *invalid = xmalloc0(sz);
-			for (size_t i = 0; i < nf; i++) {
-				if (i)
-					strcat(found, ", ");
-				strcat(found, st.found[i]);
-			}
-			for (size_t i = 0; i < ni; i++) {
-				if (i)
-					strcat(invalid, "; ");
-				strcat(invalid, st.invalid[i]);
-			}
+			cleanup_free char *found = rci_strv_join(st.found, ", ", NULL);
+			cleanup_free char *invalid = rci_strv_join(st.invalid, "; ", NULL);
 			rci_make_error_kind(
 			    err, RCI_ERR_NOT_FOUND, 0,
 			    "network `%s` not found: no configuration named `%s` in "

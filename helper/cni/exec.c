@@ -4,6 +4,7 @@
 #include "log.h"
 #include "spawn.h"
 #include "util.h"
+#include "version.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -12,16 +13,24 @@ extern char **environ;
 
 char *cni_runtime_path_env(const struct cni_runtime *rt)
 {
-	size_t len = 1;
-	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++)
-		len += strlen(rt->plugin_dirs[i]) + 1;
-	char *s = xmalloc0(len);
-	for (size_t i = 0; rt->plugin_dirs && rt->plugin_dirs[i]; i++) {
-		if (i)
-			strcat(s, ":");
-		strcat(s, rt->plugin_dirs[i]);
+	return rci_strv_join(rt->plugin_dirs, ":", NULL);
+}
+
+int cni_timeout_from_env(long *timeout_ms, rci_error_t *err)
+{
+	const char *t = getenv("RCI_PLUGIN_TIMEOUT");
+	double secs;
+	*timeout_ms = CNI_DEFAULT_TIMEOUT_MS;
+	if (!t || !*t)
+		return 0;
+	if (rci_parse_double(t, 0.001, 86400, &secs) < 0) {
+		cleanup_free char *shown = rci_printable(t, 64);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "invalid RCI_PLUGIN_TIMEOUT `%s`: want seconds from 0.001 to 86400", shown);
 	}
-	return s;
+	*timeout_ms = (long)(secs * 1000);
+	return 0;
 }
 
 int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path, rci_error_t *err)
@@ -55,29 +64,57 @@ int cni_find_plugin(const struct cni_runtime *rt, const char *type, char **path,
 	return rci_make_error(err, 0, "failed to find plugin `%s` in path [%s]", type, dirs);
 }
 
-/* Inherited environment minus CNI_* and PATH, then ours (EXE-2: our values win). */
+/*
+ * What plugins read of the environment besides CNI_* and PATH, found in Debian 12's plugins,
+ * iptables and dnsmasq (strings of the binaries, then runs of the suites without the rest):
+ * dnsname keeps its dnsmasq files under XDG_RUNTIME_DIR when set; bridge's Go runtime makes
+ * temporary files in TMPDIR; firewall's firewalld backend talks to DBUS_SYSTEM_BUS_ADDRESS and
+ * authenticates with files under HOME; the iptables that portmap, firewall and bridge's ipMasq
+ * run takes its lock file and extension directories from XTABLES_LOCKFILE, XTABLES_LIBDIR,
+ * IPTABLES_LIB_DIR and IP6TABLES_LIB_DIR. Everything else of the helper's environment (the
+ * engine's, secrets included) stays with it, unlike libcni, which passes it all.
+ */
+const char *const cni_plugin_env_keep[] = {
+    "HOME",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "XTABLES_LOCKFILE",
+    "XTABLES_LIBDIR",
+    "IPTABLES_LIB_DIR",
+    "IP6TABLES_LIB_DIR",
+    "DBUS_SYSTEM_BUS_ADDRESS",
+    NULL,
+};
+
+static bool env_kept(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; cni_plugin_env_keep[i]; i++)
+		if (strlen(cni_plugin_env_keep[i]) == klen &&
+		    strncmp(kv, cni_plugin_env_keep[i], klen) == 0)
+			return true;
+	return false;
+}
+
+/* EXE-2: the six CNI_* (ours, never inherited), PATH, and cni_plugin_env_keep when set. */
 static char **build_env(const char *command, const struct cni_call *call, const char *path_env)
 {
 	char **env = NULL;
-	bool have_path = false;
-	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, "CNI_", 4) == 0)
-			continue;
-		if (strncmp(*e, "PATH=", 5) == 0) {
-			have_path = true;
-			/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
-			if (!strstr(*e, "/usr/sbin")) {
-				cleanup_free char *p =
-				    xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", *e);
-				rci_strv_push(&env, p);
-				continue;
-			}
-		}
-		rci_strv_push(&env, *e);
-	}
-	if (!have_path)
+	const char *path = getenv("PATH");
+	/* portmap, firewall and bridge's ipMasq exec iptables through PATH. */
+	if (!path || !*path) {
 		rci_strv_push(&env,
 			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	} else if (!strstr(path, "/usr/sbin")) {
+		cleanup_free char *p = xasprintf("PATH=%s:/usr/local/sbin:/usr/sbin:/sbin", path);
+		rci_strv_push(&env, p);
+	} else {
+		cleanup_free char *p = xasprintf("PATH=%s", path);
+		rci_strv_push(&env, p);
+	}
+	for (char **e = environ; e && *e; e++)
+		if (env_kept(*e))
+			rci_strv_push(&env, *e);
 	const struct {
 		const char *k, *v;
 	} vars[] = {
@@ -93,36 +130,6 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 		rci_strv_push(&env, kv);
 	}
 	return env;
-}
-
-/* Collapses whitespace runs so a multi-line message stays on one line; at most @max bytes. */
-static char *one_line(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	/* Room for max bytes, the "..." marker and the NUL (found by fuzz_plugin_error). */
-	char *out = xmalloc0(max + 4);
-	size_t o = 0;
-	bool space = false, cut = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-			space = o > 0;
-			continue;
-		}
-		if ((unsigned char)c < 0x20)
-			c = '?';
-		if (o + (space ? 2 : 1) > max) {
-			cut = true;
-			break;
-		}
-		if (space)
-			out[o++] = ' ';
-		space = false;
-		out[o++] = c;
-	}
-	if (cut)
-		memcpy(out + o, "...", 4);
-	return out;
 }
 
 /* EXE-8: the error object comes on stdout; else quote stdout; else stderr; else the status. */
@@ -143,19 +150,19 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 		    json_object_is_type(code, json_type_int)) {
 			const char *msg = rci_json_get_string(o, "msg");
 			const char *details = rci_json_get_string(o, "details");
-			cleanup_free char *m = one_line(msg ? msg : "", 2048);
-			cleanup_free char *d = one_line(details ? details : "", 2048);
+			cleanup_free char *m = rci_one_line_head(msg ? msg : "", 2048);
+			cleanup_free char *d = rci_one_line_head(details ? details : "", 2048);
 			return rci_make_error(err, 0, "plugin `%s` (%s) failed: code %d: %s%s%s",
 					      type, command, json_object_get_int(code), m,
 					      *d ? ": " : "", d);
 		}
-		cleanup_free char *q = one_line(res->out, 512);
+		cleanup_free char *q = rci_one_line_head(res->out, 512);
 		return rci_make_error(err, 0,
 				      "plugin `%s` (%s) %s with output that is not a CNI error: %s",
 				      type, command, status, q);
 	}
 	if (res->err_len) {
-		cleanup_free char *q = one_line(res->err, 1024);
+		cleanup_free char *q = rci_one_line_head(res->err, 1024);
 		return rci_make_error(err, 0, "plugin `%s` (%s) %s: %s", type, command, status, q);
 	}
 	return rci_make_error(err, 0, "plugin `%s` (%s) %s and gave no error message", type,
@@ -266,9 +273,10 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***
 {
 	struct cni_call call = {.container_id = "dummy", .netns = "dummy", .ifname = "dummy"};
 	struct rci_spawn_result res;
-	cleanup_free char *input = xasprintf("{\"cniVersion\":\"1.1.0\"}");
+	cleanup_json json_object *in = json_object_new_object();
+	json_object_object_add(in, "cniVersion", json_object_new_string(CNI_RUNTIME_MAX_VERSION));
 	*versions = NULL;
-	if (run_plugin(rt, type, "VERSION", &call, input, &res, err) < 0)
+	if (run_plugin(rt, type, "VERSION", &call, rci_json_str(in), &res, err) < 0)
 		return -1;
 	int ret = 0;
 	if (res.timed_out || res.overflow || res.term_signal || res.exit_code != 0) {

@@ -11,6 +11,14 @@
 #define CNI_DEFAULT_TIMEOUT_MS (60 * 1000) /* CRI-O's hard-coded value (cri-o#6984) */
 #define CNI_DEFAULT_MAX_OUTPUT (4 * 1024 * 1024)
 
+/*
+ * cni_timeout_from_env() - the per-exec deadline from RCI_PLUGIN_TIMEOUT: seconds (a decimal
+ * number, fractions allowed) from 0.001 to 86400; unset or empty means CNI_DEFAULT_TIMEOUT_MS.
+ * The helper reads it, and the launcher, which forwards it into the infra, checks it the same way.
+ * Return: 0 and *@timeout_ms, or -1 with an RCI_ERR_USAGE *err naming the variable and value.
+ */
+int cni_timeout_from_env(long *timeout_ms, rci_error_t *err);
+
 /* What every plugin exec shares: where plugins live, limits, and the child's privilege drop. */
 struct cni_runtime {
 	char **plugin_dirs; /* CNI_PATH, in order */
@@ -55,6 +63,12 @@ int cni_plugin_error(const char *type, const char *command, const struct rci_spa
 /* EXE-10: the versions plugin @type supports (strings, NULL-terminated). */
 int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***versions,
 			rci_error_t *err);
+
+/*
+ * The variables plugins inherit from the helper, besides the CNI_* it sets and PATH (NULL-
+ * terminated; see exec.c for who reads which). Nothing else of its environment reaches them.
+ */
+extern const char *const cni_plugin_env_keep[];
 
 /* CNI_PATH joined with ':' for the child environment. */
 char *cni_runtime_path_env(const struct cni_runtime *rt);

@@ -33,9 +33,8 @@ static bool is_addr(const char *s, bool prefix)
 		return false;
 	if (!prefix)
 		return true;
-	char *end;
-	long len = strtol(slash + 1, &end, 10);
-	return slash[1] >= '0' && slash[1] <= '9' && !*end && len >= 0 && len <= (v6 ? 128 : 32);
+	unsigned long len;
+	return rci_parse_ulong(slash + 1, 0, v6 ? 128 : 32, &len) == 0;
 }
 
 /* An optional string field that, when present, must be an address (engines parse it). */

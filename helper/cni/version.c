@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "version.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,26 +13,26 @@ bool cni_version_parse(const char *v, int out[3])
 	if (!v || !*v)
 		return true;
 	int parts[3] = {0, 0, 0};
-	int n = 0;
 	const char *p = v;
-	while (n < 3) {
-		if (*p < '0' || *p > '9')
+	for (int n = 0; n < 3; n++) {
+		/* Each part: up to 6 digits (at most 100000), then a dot or the end. */
+		size_t len = strcspn(p, ".");
+		char part[8];
+		unsigned long x;
+		if (len >= sizeof(part))
 			return false;
-		char *end;
-		long x = strtol(p, &end, 10);
-		if (x > 100000)
+		memcpy(part, p, len);
+		part[len] = '\0';
+		if (rci_parse_ulong(part, 0, 100000, &x) < 0)
 			return false;
-		parts[n++] = (int)x;
-		if (*end == '\0')
-			break;
-		if (*end != '.')
-			return false;
-		p = end + 1;
-		if (n == 3)
-			return false;
+		parts[n] = (int)x;
+		if (p[len] == '\0') {
+			memcpy(out, parts, sizeof(parts));
+			return true;
+		}
+		p += len + 1;
 	}
-	memcpy(out, parts, sizeof(parts));
-	return true;
+	return false; /* a fourth part */
 }
 
 int cni_version_cmp(const char *a, const char *b)

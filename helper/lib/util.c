@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -116,6 +117,18 @@ char *rci_strv_join(char *const *v, const char *sep, const char *quote)
 	return out;
 }
 
+char *rci_printable(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	size_t keep = n > max ? max : n;
+	char *out = xmalloc0(keep + 4);
+	for (size_t i = 0; i < keep; i++)
+		out[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	if (n > max)
+		strcpy(out + keep, "...");
+	return out;
+}
+
 char *rci_trim_end(char *s)
 {
 	size_t l = strlen(s);
@@ -124,7 +137,9 @@ char *rci_trim_end(char *s)
 	return s;
 }
 
-char *rci_one_line(const char *text, size_t max)
+/* @text's non-empty lines, each trimmed, joined with "; "; tabs as spaces, other control
+ * bytes as `?`: one line whatever the input. */
+static char *fold_lines(const char *text)
 {
 	cleanup_strv char **lines = rci_strv_split(text ? text : "", '\n');
 	cleanup_strv char **kept = NULL;
@@ -132,10 +147,20 @@ char *rci_one_line(const char *text, size_t max)
 		char *l = rci_trim_end(lines[i]);
 		while (isspace((unsigned char)*l))
 			l++;
+		for (char *p = l; *p; p++)
+			if (*p == '\t')
+				*p = ' ';
+			else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		if (*l)
 			rci_strv_push(&kept, l);
 	}
-	char *out = rci_strv_join(kept, "; ", NULL);
+	return rci_strv_join(kept, "; ", NULL);
+}
+
+char *rci_one_line(const char *text, size_t max)
+{
+	char *out = fold_lines(text);
 	size_t len = strlen(out);
 	if (max && len > max && max > 3) {
 		char *cut = xasprintf("...%s", out + len - (max - 3));
@@ -143,6 +168,53 @@ char *rci_one_line(const char *text, size_t max)
 		out = cut;
 	}
 	return out;
+}
+
+char *rci_one_line_head(const char *text, size_t max)
+{
+	char *out = fold_lines(text);
+	if (max && strlen(out) > max && max > 3)
+		memcpy(out + max - 3, "...", 4);
+	return out;
+}
+
+int rci_parse_double(const char *text, double min, double max, double *out)
+{
+	/* Decimal syntax only: strtod alone would also take " 5", "nan", "inf" and "0x10". */
+	if (!text || !*text || text[strspn(text, "0123456789.eE+-")] != '\0' ||
+	    !(isdigit((unsigned char)text[0]) || strchr("+-.", text[0]))) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (end == text || *end) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!isfinite(v) || v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int rci_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+	if (!text || !*text || text[strspn(text, "0123456789")] != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	unsigned long v = strtoul(text, NULL, 10);
+	if (errno == ERANGE || v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 long long rci_now_ms(void)

@@ -73,16 +73,37 @@ char **rci_strv_split(const char *s, char sep);
  */
 char *rci_strv_join(char *const *v, const char *sep, const char *quote);
 
+/* A copy of @s fit for a one-line message: control bytes as `?`, cut at @max with "...". */
+char *rci_printable(const char *s, size_t max);
+
 /* rci_trim_end() - cuts trailing whitespace (spaces, tabs, newlines) off @s in place; returns @s.
  */
 char *rci_trim_end(char *s);
 
 /*
  * rci_one_line() - @text folded to one line for an error message: its non-empty lines, each
- * trimmed, joined with "; ". When that exceeds @max bytes (0: no limit), the end is kept (the
- * last lines of a tool's output name the cause) behind "...". Returns a new string.
+ * trimmed, joined with "; " (tabs as spaces, other control bytes as `?`). When that exceeds @max
+ * bytes (0: no limit), the end is kept (the last lines of a tool's output name the cause) behind
+ * "...". Returns a new string.
+ * rci_one_line_head() - the same, keeping the start instead, followed by "..." (a message, or a
+ * crash whose first line says what happened and whose stack trace follows).
  */
 char *rci_one_line(const char *text, size_t max);
+char *rci_one_line_head(const char *text, size_t max);
+
+/*
+ * Bounded number parsing: every number read from text (environment, argv, files, plugin output)
+ * goes through these, never through a bare strtol/strtod, which skip leading whitespace, accept
+ * "nan", "inf" and hex, and leave range checks to each caller.
+ *
+ * rci_parse_double() - @text as a finite decimal number in [@min, @max]: an optional sign, digits
+ * with an optional fraction, an optional exponent; nothing before or after it.
+ * rci_parse_ulong() - @text as decimal digits only (no sign, no space) in [@min, @max].
+ * Return: 0 and *@out; or -1 with errno EINVAL (not such a number; NULL or "" included) or
+ * ERANGE (a number outside the bounds, or beyond the type), *@out untouched.
+ */
+int rci_parse_double(const char *text, double min, double max, double *out);
+int rci_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long rci_now_ms(void);

@@ -91,7 +91,17 @@ alloc_fails() {
 
 @test "plugin environment and stdin follow the CNI protocol" {
 	fake_net fnet '{"extra":{"kept":[1,2]}}' '{}'
-	CNI_PATH="$PLUGIN_DIR:$SYSTEM_CNI_DIR" rci alloc ctr-a fnet pod "" "" >/dev/null
+	# The helper's own environment stays with it: plugins get CNI_*, PATH and what Debian's
+	# plugins, iptables and dnsmasq read (the man page's list), nothing else.
+	SECRET=x XTABLES_LOCKFILE=/run/xtables.lock CNI_PATH="$PLUGIN_DIR:$SYSTEM_CNI_DIR" \
+		rci alloc ctr-a fnet pod "" "" >/dev/null
+	local keep=HOME,TMPDIR,XDG_RUNTIME_DIR,XTABLES_LOCKFILE,XTABLES_LIBDIR,IPTABLES_LIB_DIR
+	keep+=,IP6TABLES_LIB_DIR,DBUS_SYSTEM_BUS_ADDRESS
+	calls '.command == "ADD"' | jq -es --arg keep "$keep" '
+		($keep | split(",")) as $k
+		| all(.[]; .env | keys | all(startswith("CNI_") or . == "PATH" or IN($k[])))
+		and all(.[]; .env.XTABLES_LOCKFILE == "/run/xtables.lock" and (.env | has("SECRET") | not))' \
+		>/dev/null || fail "plugin environments: $(calls '.command == "ADD"' | jq -c .env)"
 	calls '.tag == "p0" and .command == "ADD"' | jq -e --arg p "$PLUGIN_DIR:$SYSTEM_CNI_DIR" '
 		.path == $p and .containerId == "ctr-a" and .ifname == "eth0"
 		and (.env.PATH | split(":") | index("/usr/sbin") != null)
@@ -233,5 +243,37 @@ alloc_fails() {
 	for i in "${!pids[@]}"; do
 		wait "${pids[i]}" || fail "dealloc par-$((i + 1)): $(cat "$BATS_TEST_TMPDIR/dealloc-$((i + 1)).out")"
 	done
+	assert_nothing_left
+}
+
+# gc's DEL of ctr-a's orphaned cache entry has reached p1, which stalls on DEL.
+gc_del_stalled() {
+	[ -n "$(calls '.command == "DEL" and .tag == "p1" and .containerId == "ctr-a"')" ]
+}
+
+@test "gc racing a dealloc and alloc of the same ID never loses the new attachment" {
+	fake_net fnet '{}' '{"sleepMs": 2000, "sleepOn": "DEL"}'
+	alloc ctr-a fnet
+	# State lost for ctr-a: its record is gone, its cache entry is an orphan for gc.
+	standin_exec rm "$STATE_DIR/containers/ctr-a.json"
+	rci gc >"$BATS_TEST_TMPDIR/gc.out" 2>&1 3>&- &
+	local gc=$!
+	wait_until 10 gc_del_stalled
+	# Meanwhile the engine restarts ctr-a. gc holds ctr-a's lock until its DEL is done, so
+	# these wait for it instead of being undone by the rest of that DEL.
+	rci dealloc ctr-a fnet >/dev/null
+	alloc ctr-a fnet
+	wait "$gc" || fail "gc failed: $(cat "$BATS_TEST_TMPDIR/gc.out")"
+	jq -e '.released == ["ctr-a/fnet"]' "$BATS_TEST_TMPDIR/gc.out" >/dev/null ||
+		fail "gc: $(cat "$BATS_TEST_TMPDIR/gc.out")"
+	# The new attachment is whole, and no DEL ran after its ADD.
+	run --separate-stderr rci print-cni-result ctr-a fnet
+	assert_status 0
+	rci check ctr-a fnet
+	local seq
+	seq=$(calls '.command == "ADD" or .command == "DEL"' | jq -r '.command + ":" + .tag' |
+		paste -sd ' ')
+	[ "$seq" = "ADD:p0 ADD:p1 DEL:p1 DEL:p0 ADD:p0 ADD:p1" ] || fail "ADD and DEL calls: $seq"
+	dealloc ctr-a fnet
 	assert_nothing_left
 }

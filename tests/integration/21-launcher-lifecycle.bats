@@ -65,7 +65,7 @@ start_sleeper() {
 
 @test "lifecycle: a launcher killed while starting leaves a record the next one cleans up" {
 	for point in launcher:created launcher:slirp-started; do
-		RCI_TEST_CRASH_AT=$point run launcher start
+		RCI_TEST_CRASH_AT=$point run test_launcher start
 		[ "$status" -eq 137 ]
 		jq -e '.ready == false and .runtimePath and .bundle' "$STATE/infra.json"
 		run launcher status
@@ -74,7 +74,7 @@ start_sleeper() {
 		launcher stop
 		assert_gone
 	done
-	RCI_TEST_CRASH_AT=launcher:slirp-started run launcher start
+	RCI_TEST_CRASH_AT=launcher:slirp-started run test_launcher start
 	[ "$status" -eq 137 ]
 	# The next command starts afresh.
 	launcher alloc x default >/dev/null

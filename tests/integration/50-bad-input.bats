@@ -206,11 +206,39 @@ helper_cases() {
 	check_case 2 "RCI_PLUGIN_TIMEOUT=soon"
 	RCI_PLUGIN_TIMEOUT=-1 rci_cap alloc ok fnet pod "" ""
 	check_case 2 "RCI_PLUGIN_TIMEOUT=-1"
+	RCI_INFRA_PID=12x rci_cap alloc ok fnet pod "" ""
+	check_case 2 "RCI_INFRA_PID=12x"
+	RCI_INFRA_PID=" 12" rci_cap print-netns-path ok
+	check_case 2 "RCI_INFRA_PID=\` 12'"
 	RCI_PORT_MAPPINGS='[{' rci_cap alloc ok fnet pod "" ""
 	check_case 2 "RCI_PORT_MAPPINGS=[{"
 	RCI_PORT_MAPPINGS='{"hostPort":80}' rci_cap alloc ok fnet pod "" ""
 	check_case 2 "RCI_PORT_MAPPINGS is an object"
 	[ ! -e "$RECORD/calls.jsonl" ] || fail "a plugin ran: $(cat "$RECORD/calls.jsonl")"
+}
+
+@test "helper and launcher: RCI_PLUGIN_TIMEOUT must be plain seconds, 0.001 to 86400" {
+	standin_start
+	fake_net fnet '{}'
+	launcher_setup
+	local v
+	# strtod took nan and " 5" (and the launcher forwarded anything): every one must be refused
+	# before anything starts, the launcher's too.
+	for v in nan inf -1 1e9 " 5" 5s 0 0x10 -nan "5 " 1e999; do
+		RCI_PLUGIN_TIMEOUT=$v rci_cap alloc ok fnet pod "" ""
+		check_case 2 "helper, RCI_PLUGIN_TIMEOUT=\`$v'"
+		[[ "$stderr" == *RCI_PLUGIN_TIMEOUT* ]] || fail "helper, \`$v': $stderr"
+		RCI_PLUGIN_TIMEOUT=$v cap launcher status
+		check_case 2 "launcher status, RCI_PLUGIN_TIMEOUT=\`$v'"
+		[[ "$stderr" == *RCI_PLUGIN_TIMEOUT* ]] || fail "launcher, \`$v': $stderr"
+	done
+	RCI_PLUGIN_TIMEOUT=nan launcher_cases 2 "alloc|a|default" "exec|--|is-idle" "start"
+	[ ! -e "$RECORD/calls.jsonl" ] || fail "a plugin ran: $(cat "$RECORD/calls.jsonl")"
+	# The bounds and a fraction are fine.
+	RCI_PLUGIN_TIMEOUT=0.5 rci_cap alloc ok fnet pod "" ""
+	[ "$status" -eq 0 ] || fail "RCI_PLUGIN_TIMEOUT=0.5: $status $stderr"
+	RCI_PLUGIN_TIMEOUT=86400 rci_cap dealloc ok fnet
+	[ "$status" -eq 0 ] || fail "RCI_PLUGIN_TIMEOUT=86400: $status $stderr"
 }
 
 # conf_case STATUS FILE TEXT [NET]: CONFDIR holds only FILE with TEXT; alloc on NET (default bad)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Crash consistency (issue 6): the helper is SIGKILLed at every named point of alloc and dealloc
-# (RCI_TEST_CRASH_AT, helper/lib/testpoint.h) and at random moments; after each kill the next
+# (RCI_TEST_CRASH_AT, helper/lib/testpoint.h: the test build's, rci_test_crash) and at random
+# moments; after each kill the next
 # operations on that container succeed, and once `gc` has run the invariants hold
 # (tests/stress/invariants.sh: one netns and one IP per attachment, host-local, cache, records
 # and locks agree with `list`, no process left). A long-lived attachment `keep` must survive all
@@ -77,7 +78,7 @@ check_invariants() {
 # crash_alloc ID POINT: alloc killed at POINT; then either a retried alloc + dealloc, or a dealloc.
 crash_alloc() {
 	local id=$1 point=$2 rc=0
-	RCI_TEST_CRASH_AT=$point rci alloc "$id" net1 "pod-$id" "" "" >/dev/null 2>&1 || rc=$?
+	rci_test_crash "$point" alloc "$id" net1 "pod-$id" "" "" >/dev/null 2>&1 || rc=$?
 	[ "$rc" -eq 137 ] || fail "alloc at $point: exit $rc, not killed"
 	if ((RANDOM % 2)); then
 		ok alloc "$id" net1 "pod-$id" "" "" || return 1
@@ -91,7 +92,7 @@ crash_alloc() {
 crash_dealloc() {
 	local id=$1 point=$2 rc=0
 	ok alloc "$id" net1 "pod-$id" "" "" || return 1
-	RCI_TEST_CRASH_AT=$point rci dealloc "$id" net1 >/dev/null 2>&1 || rc=$?
+	rci_test_crash "$point" dealloc "$id" net1 >/dev/null 2>&1 || rc=$?
 	[ "$rc" -eq 137 ] || fail "dealloc at $point: exit $rc, not killed"
 	ok dealloc "$id" net1 || return 1
 	ok alloc "$id" net1 "pod-$id" "" "" || return 1
@@ -159,12 +160,12 @@ crash_timed() {
 	echo keep/net1 >"$EXPECTED"
 	local p i=0
 	for p in "${POINTS_ALLOC[@]}"; do
-		RCI_TEST_CRASH_AT=$p rci alloc "g$i" net1 pod "" "" >/dev/null 2>&1 || true
+		rci_test_crash "$p" alloc "g$i" net1 pod "" "" >/dev/null 2>&1 || true
 		i=$((i + 1))
 	done
 	for p in "${POINTS_DEALLOC[@]}"; do
 		ok alloc "g$i" net1 pod "" ""
-		RCI_TEST_CRASH_AT=$p rci dealloc "g$i" net1 >/dev/null 2>&1 || true
+		rci_test_crash "$p" dealloc "g$i" net1 >/dev/null 2>&1 || true
 		i=$((i + 1))
 	done
 	run --separate-stderr rci gc keep
@@ -172,4 +173,20 @@ crash_timed() {
 	# Everything but keep was released; what was only half there is gone as well.
 	assert_json '.released | map(startswith("g")) | all'
 	check_invariants "gc of interrupted operations"
+}
+
+@test "crash points exist in the test build only" {
+	# A release helper does not know RCI_TEST_CRASH_AT: the alloc runs through the point.
+	RCI_TEST_CRASH_AT=alloc:recorded run --separate-stderr rci alloc rel net1 pod "" ""
+	assert_status 0
+	ok dealloc rel net1
+	local b
+	for b in "$HELPER" "$BUILD/rootless-cni-launcher" "$BUILD/rootless-cni-infra-init"; do
+		! grep -q RCI_TEST_CRASH_AT "$b" || fail "$b reads RCI_TEST_CRASH_AT"
+	done
+	# The test build stops there (what the other tests here rely on).
+	run rci_test_crash alloc:recorded alloc rel net1 pod "" ""
+	[ "$status" -eq 137 ] || fail "the test build did not stop at alloc:recorded: $status $output"
+	ok dealloc rel net1
+	assert_nothing_left
 }

@@ -58,7 +58,7 @@ vg() {
 	vg dealloc ctr-a fnet
 	assert_status 0
 	# An alloc killed after its ADD: gc DELs it from the record and the cache.
-	RCI_TEST_CRASH_AT=alloc:added rci alloc ctr-c fnet pod "" "" || true
+	rci_test_crash alloc:added alloc ctr-c fnet pod "" "" || true
 	vg gc
 	assert_status 0
 	assert_json '.released == ["ctr-c/fnet"]'

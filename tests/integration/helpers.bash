@@ -293,6 +293,18 @@ rci() {
 		env RCI_CNI_CONFIG_DIR="$CONFDIR" PATH="$STANDIN_PATH" "$HELPER" "$@"
 }
 
+# The helper's test build (make test-bins), the only one with crash points (RCI_TEST_CRASH_AT,
+# helper/lib/testpoint.h). rci_test_crash POINT ARGS...: runs it in the stand-in; it kills
+# itself with SIGKILL at POINT (exit status 137 when the point was reached).
+TEST_HELPER="$BUILD/test/rootless-cni-infra"
+rci_test_crash() {
+	local point=$1
+	shift
+	nsenter -t "$STANDIN_PID" -U -m -n --preserve-credentials \
+		env RCI_TEST_CRASH_AT="$point" RCI_CNI_CONFIG_DIR="$CONFDIR" PATH="$STANDIN_PATH" \
+		"$TEST_HELPER" "$@"
+}
+
 # Runs CMD inside the stand-in, in the network namespace at PATH (as the stand-in sees it).
 in_netns() {
 	local path=$1

@@ -45,6 +45,9 @@ teardown() {
 }
 
 launcher() { "$L" --root "$STATE" "${IMAGE_ARGS[@]}" "$@"; }
+# The test build (make test-bins), with the crash points RCI_TEST_CRASH_AT names; it runs the
+# test build's helper and init, beside it.
+test_launcher() { "$BUILD/test/rootless-cni-launcher" --root "$STATE" "${IMAGE_ARGS[@]}" "$@"; }
 
 # Live (non-zombie) processes of this user outside this test's session: the test's own
 # processes (bats, its subshells, ps) share its session; the infra's init and slirp4netns are

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of helper/cni/cache.c: libcni-compatible result cache (CCH-1..3, CCH-6). */
+/* Unit tests of helper/cni/cache.c: libcni-compatible result cache (CCH-1..3, CCH-6), and entries
+ * of another attachment under the same name. Base64: test_cache_base64.c. */
 #include "unit.h"
 
 #include <dirent.h>
@@ -166,72 +167,6 @@ static void test_cch2_empty_values_omitted(void **state)
 	json_object_put(e.capability_args);
 	free(text);
 	free(file);
-}
-
-/* CCH-2: Go's []byte encoding is standard base64 with padding. */
-static void test_cch2_base64_known_values(void **state)
-{
-	static const struct {
-		const char *plain, *enc;
-	} v[] = {{"", ""},
-		 {"f", "Zg=="},
-		 {"fo", "Zm8="},
-		 {"foo", "Zm9v"},
-		 {"hello", "aGVsbG8="},
-		 {"foobar", "Zm9vYmFy"},
-		 {"\xff\xfe", "//4="}};
-	(void)state;
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char *enc = cni_base64_encode(v[i].plain, strlen(v[i].plain));
-		size_t len = 99;
-		char *dec;
-
-		assert_string_equal(enc, v[i].enc);
-		dec = cni_base64_decode(v[i].enc, &len);
-		assert_non_null(dec);
-		assert_int_equal(len, strlen(v[i].plain));
-		assert_memory_equal(dec, v[i].plain, len);
-		free(enc);
-		free(dec);
-	}
-}
-
-/* Binary data (NUL bytes, every byte value) survives the round trip. */
-static void test_cch2_base64_binary_round_trip(void **state)
-{
-	char data[300];
-	size_t len = 0;
-	char *enc, *dec;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(data); i++)
-		data[i] = (char)(i * 7);
-	for (size_t n = 0; n <= 5; n++) {
-		enc = cni_base64_encode(data, sizeof(data) - n);
-		dec = cni_base64_decode(enc, &len);
-		assert_non_null(dec);
-		assert_int_equal(len, sizeof(data) - n);
-		assert_memory_equal(dec, data, len);
-		free(enc);
-		free(dec);
-	}
-}
-
-static void test_cch2_base64_malformed(void **state)
-{
-	static const char *const bad[] = {
-	    "abc", "a===", "@@@@", "Zg==Zg==", "Z=g=", "Zm9v\n", "Zg"};
-	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		size_t len;
-		char *dec = cni_base64_decode(bad[i], &len);
-
-		if (dec) {
-			fprintf(stderr, "decoded malformed base64 `%s`\n", bad[i]);
-			free(dec);
-			fail();
-		}
-	}
 }
 
 /* CCH-2/CCH-4: what was written is read back, config bytes exact. */
@@ -411,6 +346,117 @@ static void test_cch_delete(void **state)
 	free(file);
 }
 
+/*
+ * Issue 13 bug 8: "<network>-<containerID>-<ifname>" is ambiguous, both names allow `-`:
+ * network "a", ID "b-c" and network "a-b", ID "c" share "a-b-c-eth0". The entry's own fields
+ * say whose it is (CCH-5); nothing reads, overwrites or deletes another attachment's entry.
+ */
+static void write_b_c_on_a(struct fixture *f, struct cni_cache_entry *e)
+{
+	entry_init(e);
+	e->network = "a";
+	e->container_id = "b-c";
+	write_ok(f->cache, e);
+}
+
+static void assert_held_by_b_c(struct fixture *f)
+{
+	char *file = entry_path(f, "a-b-c-eth0");
+	char *text = ut_read_file(file);
+	json_object *o = ut_json(text);
+
+	assert_string_equal(ut_str(o, "containerId"), "b-c");
+	assert_string_equal(ut_str(o, "networkName"), "a");
+	json_object_put(o);
+	free(text);
+	free(file);
+}
+
+static void test_cch_foreign_entry_not_read(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e, *r = NULL;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	assert_int_equal(cni_cache_read(f->cache, "a-b", "c", "eth0", &r, &err), CNI_CACHE_FOREIGN);
+	assert_null(r);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "a-b-c-eth0", "`b-c`", "`a`", "`c`", "`a-b`");
+	rci_error_release(&err);
+	/* The owner still reads it, and the ifname is part of the identity too. */
+	ut_assert_ok(cni_cache_read(f->cache, "a", "b-c", "eth0", &r, &err), &err);
+	assert_string_equal(r->container_id, "b-c");
+	assert_string_equal(r->network, "a");
+	cni_cache_entry_free(r);
+	r = NULL;
+	ut_write_file(f->cache, "results/a-b-c-eth0",
+		      "{\"kind\":\"cniCacheV1\",\"containerId\":\"b-c\",\"networkName\":\"a\","
+		      "\"ifName\":\"eth9\"}");
+	assert_int_equal(cni_cache_read(f->cache, "a", "b-c", "eth0", &r, &err), CNI_CACHE_FOREIGN);
+	assert_null(r);
+	rci_error_release(&err);
+	entry_fini(&e);
+}
+
+static void test_cch_write_refuses_foreign_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e, mine;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	entry_init(&mine);
+	mine.network = "a-b";
+	mine.container_id = "c";
+	assert_int_equal(cni_cache_write(f->cache, &mine, &err), -1);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "a-b-c-eth0", "`b-c`");
+	rci_error_release(&err);
+	assert_held_by_b_c(f);
+	/* Its owner rewrites it as before. */
+	write_ok(f->cache, &e);
+	assert_held_by_b_c(f);
+	entry_fini(&mine);
+	entry_fini(&e);
+}
+
+static void test_cch_delete_keeps_foreign_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e;
+	rci_error_t err = NULL;
+
+	write_b_c_on_a(f, &e);
+	ut_assert_ok(cni_cache_delete(f->cache, "a-b", "c", "eth0", &err), &err);
+	assert_held_by_b_c(f);
+	ut_assert_ok(cni_cache_delete(f->cache, "a", "b-c", "eth0", &err), &err);
+	char *file = entry_path(f, "a-b-c-eth0");
+	assert_false(ut_exists(file));
+	free(file);
+	entry_fini(&e);
+}
+
+/* alloc's check before anything is created: free or ours is fine, another's is a conflict. */
+static void test_cch_check_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_cache_entry e;
+	rci_error_t err = NULL;
+
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), &err);
+	write_b_c_on_a(f, &e);
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a", "b-c", "eth0", &err), &err);
+	assert_int_equal(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), -1);
+	assert_int_equal(err->kind, RCI_ERR_CONFLICT);
+	UT_ERR_CONTAINS(err, "`b-c`", "`a`");
+	rci_error_release(&err);
+	/* An entry that says nothing about its owner (legacy, corrupt) is not evidence of one. */
+	ut_write_file(f->cache, "results/a-b-c-eth0", "");
+	ut_assert_ok(cni_cache_check_owner(f->cache, "a-b", "c", "eth0", &err), &err);
+	entry_fini(&e);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -419,9 +465,6 @@ int main(void)
 	    T(test_cch1_path_and_modes),
 	    T(test_cch2_content),
 	    T(test_cch2_empty_values_omitted),
-	    cmocka_unit_test(test_cch2_base64_known_values),
-	    cmocka_unit_test(test_cch2_base64_binary_round_trip),
-	    cmocka_unit_test(test_cch2_base64_malformed),
 	    T(test_cch2_read_round_trip),
 	    T(test_cch3_missing_entry),
 	    T(test_cch3_corrupt_entry),
@@ -429,6 +472,10 @@ int main(void)
 	    T(test_cch_symlink_entry_refused),
 	    T(test_cch6_atomic_write_no_tmp),
 	    T(test_cch_delete),
+	    T(test_cch_foreign_entry_not_read),
+	    T(test_cch_write_refuses_foreign_entry),
+	    T(test_cch_delete_keeps_foreign_entry),
+	    T(test_cch_check_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 /* Unit tests of helper/validate.c: names that become paths or CNI_ARGS (CFG-8, EXE-3). */
 #include "unit.h"
 
+#include "util.h"
 #include "validate.h"
 
 static void ok(int (*fn)(const char *, rci_error_t *), const char *s)

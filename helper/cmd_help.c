@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "caps.h"
 #include "commands.h"
-#include "exec.h"
-#include "json.h"
-#include "util.h"
-#include "version.h"
 
 #include <stdio.h>
 
@@ -50,6 +46,7 @@ static const char usage[] =
     "\n"
     "Plugins run with only these capabilities: %s\n";
 
+/* help (and --help): the usage text, with the capabilities plugins keep (caps.h). */
 int cmd_help(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
 	(void)ctx;
@@ -59,17 +56,4 @@ int cmd_help(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	printf(usage, rci_plugin_caps_names());
 	fflush(stdout);
 	return 0;
-}
-
-int cmd_version(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
-{
-	(void)ctx;
-	(void)argv;
-	if (rci_check_argc("version", "", argc, 0, 0, err) < 0)
-		return -1;
-	cleanup_json json_object *o = json_object_new_object();
-	json_object_object_add(o, "version", json_object_new_string(RCI_VERSION));
-	json_object_object_add(o, "commit", json_object_new_string(RCI_COMMIT));
-	json_object_object_add(o, "cniVersion", json_object_new_string(CNI_RUNTIME_MAX_VERSION));
-	return rci_json_print(o, err);
 }
