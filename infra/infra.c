@@ -108,12 +108,6 @@ static int record_write(const struct lr_ctx *ctx, const struct lr_infra *inf, rc
 	json_object_object_add(o, "ready", json_object_new_boolean(inf->ready));
 	if (inf->image)
 		json_object_object_add(o, "image", json_object_new_string(inf->image));
-	if (inf->mntns.ino) {
-		json_object *ns = json_object_new_object();
-		json_object_object_add(ns, "dev", json_object_new_uint64(inf->mntns.dev));
-		json_object_object_add(ns, "ino", json_object_new_uint64(inf->mntns.ino));
-		json_object_object_add(o, "mntNs", ns);
-	}
 	if (inf->cni_config_dir)
 		json_object_object_add(o, "cniConfigDir",
 				       json_object_new_string(inf->cni_config_dir));
@@ -175,9 +169,6 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->pid_start = get_uint(o, "pidStart");
 	inf->slirp_pid = (pid_t)get_int(o, "slirpPid");
 	inf->slirp_start = get_uint(o, "slirpStart");
-	json_object *ns = rci_json_get_type(o, "mntNs", json_type_object);
-	inf->mntns.dev = get_uint(ns, "dev");
-	inf->mntns.ino = get_uint(ns, "ino");
 	const char *conf = rci_json_get_string(o, "cniConfigDir");
 	inf->cni_config_dir = conf ? xstrdup(conf) : NULL;
 	json_object *dirs = rci_json_get_type(o, "pluginDirs", json_type_array);
@@ -316,34 +307,36 @@ static void kill_leftovers(const char *bundle)
 }
 
 /*
- * The mount namespace of an infra whose record has none (a launcher killed between `create`
- * and completing the record): the runtime's pid file names the init, trusted only while that
- * process still has the bundle's root as its root (else the pid was reused).
+ * The infra's mount namespace as an fd (lr_proc_open_ns), opened only while the infra's init is
+ * verifiably alive: the recorded pid with its start time, or, for a record without a pid (a
+ * launcher killed between `create` and completing it), the runtime's pid file, trusted only
+ * while that process has the bundle's root as its root. -1 when the init is dead: then its
+ * namespace may be gone and its number another process's (issue 13); what the infra left is
+ * found by its root instead (kill_leftovers).
  */
-static bool mntns_from_pid_file(const struct lr_infra *inf, struct lr_ns_id *out)
+static int open_mntns(const struct lr_infra *inf)
 {
+	if (inf->pid > 0)
+		return lr_proc_open_ns(inf->pid, inf->pid_start, "mnt");
 	cleanup_free char *pidfile = xasprintf("%s/infra.pid", inf->bundle);
 	cleanup_free char *text = rci_read_tail(pidfile, 64);
 	cleanup_free char *root = bundle_root(inf->bundle);
 	long pid = strtol(text, NULL, 10);
 	if (pid <= 0 || !root)
-		return false;
-	char proot[64];
-	snprintf(proot, sizeof(proot), "/proc/%ld/root", pid);
-	struct stat a, b;
-	if (stat(proot, &a) < 0 || stat(root, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino)
-		return false;
-	return lr_proc_ns_id((pid_t)pid, "mnt", out) == 0;
+		return -1;
+	unsigned long long start = lr_proc_start_time((pid_t)pid);
+	if (!start || !lr_proc_rooted_at((pid_t)pid, start, root))
+		return -1;
+	return lr_proc_open_ns((pid_t)pid, start, "mnt");
 }
 
-/* Everything still in the infra's mount namespace, once its init is gone or being killed. */
-static void sweep_mntns(const struct lr_infra *inf)
+/* Everything still in the infra's mount namespace (@mntns_fd, from open_mntns), once its init
+ * is gone or being killed. */
+static void sweep_mntns(int mntns_fd)
 {
-	struct lr_ns_id ns = inf->mntns;
-	if (!ns.ino && !mntns_from_pid_file(inf, &ns))
+	if (mntns_fd < 0)
 		return;
-	int n = lr_proc_kill_mntns(&ns, SWEEP_TIMEOUT_MS);
+	int n = lr_proc_kill_mntns(mntns_fd, SWEEP_TIMEOUT_MS);
 	if (n)
 		rci_debug("killed %d process(es) left in the infra", n);
 }
@@ -368,6 +361,8 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 {
 	(void)err;
 	cleanup_close int userns_fd = -1;
+	/* Opened first, while the init still lives: the fd keeps the namespace for the sweep. */
+	cleanup_close int mntns_fd = inf ? open_mntns(inf) : -1;
 	if (lr_infra_alive(inf)) {
 		/* Held across the stop: the namespace must outlive the init for `delete`. */
 		if (inf->own_userns) {
@@ -392,7 +387,7 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 	}
 	if (inf) {
 		/* Daemons, stragglers, nsenter'ed shells: they would pin its namespaces. */
-		sweep_mntns(inf);
+		sweep_mntns(mntns_fd);
 		delete_container(ctx, &inf->rt, userns_fd);
 		stop_slirp(inf->slirp_pid, inf->slirp_start);
 	} else {
@@ -552,6 +547,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	/* Before the first goto: jumping past a cleanup variable's initialisation frees garbage. */
 	cleanup_strv char **argv = NULL;
 	int logfd = -1;
+	int mntns_fd = -1;
 	bool created = false;
 
 	if (build_bundle(ctx, se, inf, err) < 0)
@@ -612,7 +608,8 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	if (read_pid_file(pidfile, &inf->pid, err) < 0)
 		goto undo;
 	inf->pid_start = lr_proc_start_time(inf->pid);
-	if (lr_proc_ns_id(inf->pid, "mnt", &inf->mntns) < 0) {
+	mntns_fd = lr_proc_open_ns(inf->pid, inf->pid_start, "mnt");
+	if (mntns_fd < 0) {
 		rci_make_error(err, errno, "the mount namespace of the infra (pid %d)",
 			       (int)inf->pid);
 		goto undo;
@@ -645,6 +642,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	if (record_write(ctx, inf, err) < 0)
 		goto undo;
 	close(logfd);
+	close(mntns_fd);
 	rci_debug("infra running: pid %d, runtime %s, slirp4netns pid %d", (int)inf->pid, rt->name,
 		  (int)inf->slirp_pid);
 	*out = inf;
@@ -657,10 +655,13 @@ undo:
 		close(exitp[0]);
 	if (logfd >= 0)
 		close(logfd);
+	if (created && mntns_fd < 0)
+		mntns_fd = open_mntns(inf);
 	if (created && inf->pid > 0)
 		lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
-	if (created)
-		sweep_mntns(inf);
+	sweep_mntns(mntns_fd);
+	if (mntns_fd >= 0)
+		close(mntns_fd);
 	delete_container(ctx, created ? rt : NULL, se->userns_fd);
 	if (inf->slirp_pid > 0) {
 		/* Our child: kill and reap it here, no zombie left behind. */

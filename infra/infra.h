@@ -29,8 +29,12 @@
  * mount namespace is SIGKILLed (the host PID namespace and no cgroup mean neither the runtime
  * nor the init can find a daemon a plugin started, or anything joined with nsenter), then
  * `delete --force`, slirp4netns ends on the exit pipe's hang-up (killed if not), then the
- * socket, bundle, runtime state and record go. A dead infra (SIGKILLed, host reboot of /run)
- * goes through the same cleanup: the next command notices and starts afresh.
+ * socket, bundle, runtime state and record go. The namespace is opened while the init is
+ * verifiably alive (pid and start time) and held open until the sweep: a recorded namespace
+ * number is never trusted, since the kernel reuses it once the namespace dies (issue 13). A
+ * dead infra (SIGKILLed, host reboot of /run) goes through the same cleanup minus that sweep:
+ * what it left is found by its root, the bundle's rootfs. The next command notices and starts
+ * afresh.
  */
 struct lr_infra {
 	struct lr_runtime rt;
@@ -42,12 +46,11 @@ struct lr_infra {
 	unsigned long long pid_start;
 	pid_t slirp_pid;
 	unsigned long long slirp_start;
-	bool own_userns; /* the launcher made the user namespace: runtime calls must join it */
-	char *image;	 /* --image: the manifest digest it runs from; NULL: imageless */
-	struct lr_ns_id mntns; /* its mount namespace; zero when not known yet */
-	bool ready;	       /* started; false in a provisional record */
-	char *cni_config_dir;  /* the host dir mounted at /etc/cni/net.d */
-	char **plugin_dirs;    /* the host plugin dirs it was started with */
+	bool own_userns;      /* the launcher made the user namespace: runtime calls must join it */
+	char *image;	      /* --image: the manifest digest it runs from; NULL: imageless */
+	bool ready;	      /* started; false in a provisional record */
+	char *cni_config_dir; /* the host dir mounted at /etc/cni/net.d */
+	char **plugin_dirs;   /* the host plugin dirs it was started with */
 };
 
 void lr_infra_free(struct lr_infra *inf);

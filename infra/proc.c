@@ -160,12 +160,11 @@ void lr_proc_kill_reap(pid_t pid)
 		;
 }
 
-unsigned long long lr_proc_start_time(pid_t pid)
+/* Start time from the stat file of an open /proc/PID directory; 0 when gone or a zombie. */
+static unsigned long long start_time_at(int proc_dfd)
 {
-	char path[64];
 	char buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(proc_dfd, "stat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -188,6 +187,37 @@ unsigned long long lr_proc_start_time(pid_t pid)
 	if (*state == 'Z' || *state == 'X')
 		return 0;
 	return strtoull(p, NULL, 10);
+}
+
+/*
+ * /proc/@pid as a directory fd, only while @pid is the process that started at @start (any when
+ * 0). The fd pins that process: what is opened through it is that process's or fails (ESRCH),
+ * even if the pid is reused meanwhile. -1 with errno set.
+ */
+static int open_proc_dir(pid_t pid, unsigned long long start)
+{
+	char path[64];
+	if (pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	unsigned long long now = start_time_at(dfd);
+	if (now == 0 || (start && now != start)) {
+		close(dfd);
+		errno = ESRCH;
+		return -1;
+	}
+	return dfd;
+}
+
+unsigned long long lr_proc_start_time(pid_t pid)
+{
+	cleanup_close int dfd = open_proc_dir(pid, 0);
+	return dfd < 0 ? 0 : start_time_at(dfd);
 }
 
 bool lr_proc_alive(pid_t pid, unsigned long long start)
@@ -258,6 +288,32 @@ int lr_proc_ns_id(pid_t pid, const char *ns, struct lr_ns_id *out)
 	return 0;
 }
 
+int lr_proc_open_ns(pid_t pid, unsigned long long start, const char *ns)
+{
+	char name[32];
+	cleanup_close int dfd = open_proc_dir(pid, start);
+	if (dfd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "ns/%s", ns);
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	/* Checked again once opened: the process may have exited in between (the fd then names a
+	 * namespace nobody may still be in, whose number could go to another). */
+	if (fd >= 0 && start_time_at(dfd) == 0) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	return fd;
+}
+
+bool lr_proc_rooted_at(pid_t pid, unsigned long long start, const char *root)
+{
+	struct stat want, st;
+	cleanup_close int dfd = open_proc_dir(pid, start);
+	return dfd >= 0 && stat(root, &want) == 0 && fstatat(dfd, "root", &st, 0) == 0 &&
+	       st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+}
+
 /* One pass over /proc: signals the members of @id, returns their pidfds (-1: none) in *fds. */
 static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds)
 {
@@ -296,13 +352,16 @@ static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds
 	return killed;
 }
 
-int lr_proc_kill_mntns(const struct lr_ns_id *id, long timeout_ms)
+int lr_proc_kill_mntns(int mntns_fd, long timeout_ms)
 {
 	struct lr_ns_id self;
-	if (!id || (id->dev == 0 && id->ino == 0))
+	struct stat st;
+	if (mntns_fd < 0 || fstat(mntns_fd, &st) < 0)
 		return 0;
-	if (lr_proc_ns_id(getpid(), "mnt", &self) == 0 && self.dev == id->dev &&
-	    self.ino == id->ino) {
+	/* The open fd keeps the namespace, and so its number, from going to another. */
+	struct lr_ns_id id = {(unsigned long long)st.st_dev, (unsigned long long)st.st_ino};
+	if (lr_proc_ns_id(getpid(), "mnt", &self) == 0 && self.dev == id.dev &&
+	    self.ino == id.ino) {
 		rci_warning("refusing to kill the processes of our own mount namespace");
 		return 0;
 	}
@@ -311,7 +370,7 @@ int lr_proc_kill_mntns(const struct lr_ns_id *id, long timeout_ms)
 	for (;;) {
 		cleanup_free int *fds = NULL;
 		size_t nfds = 0;
-		size_t n = kill_mntns_pass(id, &fds, &nfds);
+		size_t n = kill_mntns_pass(&id, &fds, &nfds);
 		total += (int)n;
 		/* Wait for them to be gone: a process being killed may still fork no more, but a
 		 * scan racing its exit would find it again. */

@@ -86,12 +86,25 @@ struct lr_ns_id {
 int lr_proc_ns_id(pid_t pid, const char *ns, struct lr_ns_id *out);
 
 /*
- * lr_proc_kill_mntns() - SIGKILLs every process in the mount namespace @id (those we may
- * inspect: ours, and those of user namespaces we own) and waits for them, scanning again until
- * a scan finds none or @timeout_ms passes. Each candidate is pinned by a pidfd before its
- * namespace is compared, so a reused pid is never signalled. The caller's own mount namespace
- * is refused. Returns the number of processes signalled.
+ * lr_proc_open_ns() - opens /proc/@pid/ns/@ns ("mnt", "user"...) only while @pid is the
+ * process that started at @start (any when 0): an O_CLOEXEC fd, or -1 with errno set (ESRCH
+ * when that process is gone). The fd keeps the namespace alive, and so keeps its inode number
+ * from being reused by a new namespace for as long as it is open.
  */
-int lr_proc_kill_mntns(const struct lr_ns_id *id, long timeout_ms);
+int lr_proc_open_ns(pid_t pid, unsigned long long start, const char *ns);
+
+/* True when @pid (started at @start, any when 0) has the directory @root as its root. */
+bool lr_proc_rooted_at(pid_t pid, unsigned long long start, const char *root);
+
+/*
+ * lr_proc_kill_mntns() - SIGKILLs every process in the mount namespace @mntns_fd names (those
+ * we may inspect: ours, and those of user namespaces we own) and waits for them, scanning again
+ * until a scan finds none or @timeout_ms passes. The namespace comes as an fd, never as a
+ * recorded number: numbers are reused once a namespace dies, and the fd keeps it alive (issue
+ * 13). Each candidate is pinned by a pidfd before its namespace is compared, so a reused pid is
+ * never signalled. The caller's own mount namespace is refused. Returns the number of processes
+ * signalled.
+ */
+int lr_proc_kill_mntns(int mntns_fd, long timeout_ms);
 
 #endif

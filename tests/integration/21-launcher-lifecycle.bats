@@ -29,10 +29,14 @@ start_sleeper() {
 	assert_gone
 }
 
+# The sleeper joined the infra (nsenter -m), so its root is the infra's root: that, not the
+# mount namespace's number, is what marks it as the dead infra's. (It also keeps that namespace
+# alive, so its number cannot be reused here: the next test covers the reuse.)
 @test "lifecycle: recovery after a SIGKILLed init kills what it left" {
 	launcher start
 	pid=$(infra_pid)
 	start_sleeper "$pid"
+	[ "/proc/$SLEEPER/root/" -ef "$(jq -r .bundle "$STATE/infra.json")/rootfs/" ]
 	kill -KILL "$pid"
 	wait_until 5 pid_dead "$pid"
 	pid_alive "$SLEEPER"
@@ -42,6 +46,68 @@ start_sleeper() {
 	[ "$status" -eq 0 ]
 	wait_until 5 pid_dead "$SLEEPER"
 	[ "$(infra_pid)" != "$pid" ]
+	launcher stop
+	assert_gone
+}
+
+# A network whose plugins leave no process behind: once the init is SIGKILLed, nothing keeps the
+# infra's mount namespace alive, and the kernel hands its inode number to the next namespace.
+plain_network() {
+	mkdir -p "$XDG_CONFIG_HOME/cni/net.d"
+	jq -n '{cniVersion: "1.0.0", name: "plain", plugins: [{type: "bridge", bridge: "rci-plain0",
+		isGateway: true, ipam: {type: "host-local", ranges: [[{subnet: "10.77.0.0/24"}]]}}]}' \
+		>"$XDG_CONFIG_HOME/cni/net.d/plain.conflist"
+}
+
+mntns_ino() { stat -L -c %i "/proc/$1/ns/mnt" 2>/dev/null; }
+own_userns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+own_mntns() { [ "$(mntns_ino "$1")" != "$(mntns_ino "$2")" ]; }
+
+# Issue 13, bug 1: namespace inode numbers are reused (the lowest free one is handed out), so the
+# number infra.json records for a dead infra may be the mount namespace of any other process of
+# the user by the time the next command recovers. The outsiders here share nothing with the
+# infra: a user namespace of their own (HOLDER's, made before the crash so that each outsider
+# takes exactly one new number, its mount namespace), their own mount namespace and session.
+# Each trial makes outsiders until one has the dead infra's number (or 8 tried); every outsider
+# must survive the recovery `alloc`. A sweep by the recorded number kills the matching one.
+@test "lifecycle: recovery after an infra crash kills no unrelated process (20 trials)" {
+	plain_network
+	unshare -r setsid sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+	HOLDER=$!
+	# shellcheck disable=SC2034 # read by teardown (launcher.bash)
+	KILL_PIDS=$HOLDER
+	wait_until 5 own_userns "$HOLDER"
+	launcher alloc t0 plain >/dev/null
+	local trial o pid ino matched=0 outsiders=()
+	for trial in $(seq 20); do
+		pid=$(jq .pid "$STATE/infra.json")
+		ino=$(mntns_ino "$pid")
+		[ -n "$ino" ]
+		kill -KILL "$pid"
+		wait_until 5 pid_dead "$pid"
+		for _ in $(seq 8); do
+			nsenter -t "$HOLDER" -U --preserve-credentials unshare -m setsid sleep 1000 \
+				</dev/null >/dev/null 2>&1 3>&- &
+			o=$!
+			outsiders+=("$o")
+			# shellcheck disable=SC2034 # read by teardown (launcher.bash)
+			KILL_PIDS="$HOLDER ${outsiders[*]}"
+			wait_until 5 own_mntns "$o" "$HOLDER"
+			if [ "$(mntns_ino "$o")" = "$ino" ]; then
+				matched=$((matched + 1))
+				break
+			fi
+		done
+		run --separate-stderr launcher alloc "t$trial" plain
+		assert_status 0
+		for o in "${outsiders[@]}"; do
+			pid_alive "$o" || fail "trial $trial: outsider $o (mount namespace $(mntns_ino "$o" || echo ?)) was killed; the dead infra's was $ino"
+		done
+		kill -KILL "${outsiders[@]}"
+		outsiders=()
+	done
+	kill -KILL "$HOLDER"
+	echo "# the dead infra's namespace number was reused in $matched of 20 trials" >&3
 	launcher stop
 	assert_gone
 }

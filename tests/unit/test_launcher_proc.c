@@ -99,6 +99,11 @@ static pid_t spawn_in_new_mntns(int ready_fd)
 	return pid;
 }
 
+/*
+ * The sweep takes the namespace as an open fd, never as a number: the fd keeps the namespace,
+ * and so its number, from going to another (issue 13), and it is opened only for the process
+ * that started at the given time.
+ */
 static void test_kill_mntns(void **state)
 {
 	(void)state;
@@ -114,20 +119,41 @@ static void test_kill_mntns(void **state)
 		waitpid(child, NULL, 0);
 		skip();
 	}
-	struct lr_ns_id ns, self;
-	assert_int_equal(lr_proc_ns_id(child, "mnt", &ns), 0);
-	assert_int_equal(lr_proc_ns_id(getpid(), "mnt", &self), 0);
-	assert_false(ns.ino == self.ino && ns.dev == self.dev);
+	unsigned long long start = lr_proc_start_time(child);
+	assert_true(start > 0);
+	/* Another start time is another process: not opened. */
+	assert_int_equal(lr_proc_open_ns(child, start + 1, "mnt"), -1);
+	assert_int_equal(errno, ESRCH);
+	int ns = lr_proc_open_ns(child, start, "mnt");
+	assert_true(ns >= 0);
+	int self = lr_proc_open_ns(getpid(), 0, "mnt");
+	assert_true(self >= 0);
 	/* Our own namespace is refused outright. */
-	assert_int_equal(lr_proc_kill_mntns(&self, 1000), 0);
+	assert_int_equal(lr_proc_kill_mntns(self, 1000), 0);
+	close(self);
 	/* The child and its grandchild, whatever their session. */
-	int n = lr_proc_kill_mntns(&ns, 5000);
+	int n = lr_proc_kill_mntns(ns, 5000);
 	assert_true(n >= 2);
 	int ws = 0;
 	assert_int_equal(waitpid(child, &ws, 0), child);
 	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
-	/* Nothing is left in it. */
-	assert_int_equal(lr_proc_kill_mntns(&ns, 1000), 0);
+	/* Nothing is left in it, and the fd still names it (no other namespace got its number). */
+	assert_int_equal(lr_proc_kill_mntns(ns, 1000), 0);
+	close(ns);
+	/* The dead child's namespace cannot be opened any more. */
+	assert_int_equal(lr_proc_open_ns(child, start, "mnt"), -1);
+	assert_int_equal(lr_proc_kill_mntns(-1, 1000), 0);
+}
+
+/* A process is rooted at a directory only when its root is that directory (dev and inode). */
+static void test_rooted_at(void **state)
+{
+	(void)state;
+	assert_true(lr_proc_rooted_at(getpid(), 0, "/"));
+	assert_true(lr_proc_rooted_at(getpid(), lr_proc_start_time(getpid()), "/"));
+	assert_false(lr_proc_rooted_at(getpid(), 0, "/tmp"));
+	assert_false(lr_proc_rooted_at(getpid(), lr_proc_start_time(getpid()) + 1, "/"));
+	assert_false(lr_proc_rooted_at(getpid(), 0, "/nonexistent-rci"));
 }
 
 int main(void)
@@ -136,6 +162,7 @@ int main(void)
 	    cmocka_unit_test(test_describe_wstatus),
 	    cmocka_unit_test(test_daemon_cwd_is_root),
 	    cmocka_unit_test(test_kill_mntns),
+	    cmocka_unit_test(test_rooted_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
