@@ -4,6 +4,7 @@
 #include "context.h"
 #include "json.h"
 #include "log.h"
+#include "stdfds.h"
 #include "userns.h"
 #include "util.h"
 #include "validate.h"
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
 	rci_error_t err = NULL;
 	int ret = 0;
 
+	/* Before anything opens a file: it would become a closed stdout (issue 13). */
+	if (rci_stdfds_ensure() < 0)
+		return RCI_ERR_FAILED;
 	rci_log_init("rootless-cni-launcher", RCI_LOG_WARNING);
 	/* A reader that goes away must not kill us halfway through a teardown. */
 	signal(SIGPIPE, SIG_IGN);

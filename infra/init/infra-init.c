@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "log.h"
 #include "spawn.h"
+#include "stdfds.h"
 #include "util.h"
 #include "teardown.h"
 
@@ -143,6 +144,9 @@ int main(int argc, char **argv)
 	const char *helper = "/usr/local/bin/rootless-cni-infra";
 	bool debug = false;
 	int c;
+	/* Before anything opens a file: the pid file must not become a closed stdio (issue 13). */
+	if (rci_stdfds_ensure() < 0)
+		return 1;
 	rci_log_init("rootless-cni-infra-init", RCI_LOG_WARNING);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'H') {
