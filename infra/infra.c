@@ -261,18 +261,31 @@ static void delete_container(const struct lr_ctx *ctx, const struct lr_runtime *
 	rmdir(root);
 }
 
-static void stop_slirp(pid_t pid, unsigned long long start)
+/* A process of the infra outlived stop: the record stays, so that the next stop retries. */
+static int survivor(const char *what, pid_t pid, rci_error_t *err)
+{
+	return rci_make_error(
+	    err, 0,
+	    "%s (pid %d) is still running after SIGKILL; the infra's record stays "
+	    "for the next `rootless-cni-launcher stop`",
+	    what, (int)pid);
+}
+
+/* Fails when slirp4netns survives: it would keep the host ports with nobody tracking it. */
+static int stop_slirp(pid_t pid, unsigned long long start, rci_error_t *err)
 {
 	if (pid <= 0 || !lr_proc_alive(pid, start))
-		return;
+		return 0;
 	/* It exits by itself on the exit pipe's hang-up; insist if it does not. */
 	if (lr_proc_wait_gone(pid, start, 3000))
-		return;
+		return 0;
 	lr_proc_signal(pid, start, SIGTERM);
-	if (!lr_proc_wait_gone(pid, start, 2000)) {
-		lr_proc_signal(pid, start, SIGKILL);
-		lr_proc_wait_gone(pid, start, 2000);
-	}
+	if (lr_proc_wait_gone(pid, start, 2000))
+		return 0;
+	lr_proc_signal(pid, start, SIGKILL);
+	if (lr_proc_wait_gone(pid, start, 2000))
+		return 0;
+	return survivor("slirp4netns", pid, err);
 }
 
 /*
@@ -359,7 +372,6 @@ static void remove_files(const struct lr_ctx *ctx)
 
 int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 {
-	(void)err;
 	cleanup_close int userns_fd = -1;
 	/* Opened first, while the init still lives: the fd keeps the namespace for the sweep. */
 	cleanup_close int mntns_fd = inf ? open_mntns(inf) : -1;
@@ -382,14 +394,16 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 			rci_warning("the infra did not stop within %d ms; killing it",
 				    STOP_TIMEOUT_MS);
 			lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
-			lr_proc_wait_gone(inf->pid, inf->pid_start, 5000);
+			if (!lr_proc_wait_gone(inf->pid, inf->pid_start, 5000))
+				return survivor("the infra's init", inf->pid, err);
 		}
 	}
 	if (inf) {
 		/* Daemons, stragglers, nsenter'ed shells: they would pin its namespaces. */
 		sweep_mntns(mntns_fd);
 		delete_container(ctx, &inf->rt, userns_fd);
-		stop_slirp(inf->slirp_pid, inf->slirp_start);
+		if (stop_slirp(inf->slirp_pid, inf->slirp_start, err) < 0)
+			return -1;
 	} else {
 		/* No record (a launcher died mid-start): any runtime that has the state. */
 		struct lr_runtime *list = NULL;
@@ -772,7 +786,11 @@ int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
 	}
 	if (inf || lr_infra_leftovers(ctx)) {
 		rci_debug("the infra is gone; cleaning up what is left of it");
-		lr_infra_stop(ctx, inf, err);
+		/* Not over a survivor: a new infra would fight it for the host ports. */
+		if (lr_infra_stop(ctx, inf, err) < 0) {
+			lr_infra_free(inf);
+			return rci_error_wrap(err, "clean up the last infra");
+		}
 	}
 	lr_infra_free(inf);
 	return infra_start(ctx, out, err);

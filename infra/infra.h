@@ -64,7 +64,11 @@ bool lr_infra_alive(const struct lr_infra *inf);
 /* Starts the infra when it is not running (cleaning up a dead one first). */
 int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err);
 
-/* Stops @inf (NULL: whatever the state dir holds) and removes every trace of it. */
+/*
+ * Stops @inf (NULL: whatever the state dir holds) and removes every trace of it. Fails when its
+ * init or slirp4netns survives SIGKILL: then the record stays, so that a later stop retries
+ * (nothing else would know the survivor, which keeps the host ports).
+ */
 int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err);
 
 /* True when the state dir holds anything of an infra (record, bundle, socket, runtime state). */

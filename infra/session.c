@@ -67,8 +67,8 @@ int lr_session_reap(struct lr_ctx *ctx, struct lr_session *s, bool *stopped, rci
 {
 	*stopped = false;
 	if (!lr_infra_alive(s->inf)) {
-		if (s->inf || lr_infra_leftovers(ctx))
-			lr_infra_stop(ctx, s->inf, err);
+		if ((s->inf || lr_infra_leftovers(ctx)) && lr_infra_stop(ctx, s->inf, err) < 0)
+			return -1;
 		*stopped = true;
 		return 0;
 	}

@@ -112,6 +112,38 @@ own_mntns() { [ "$(mntns_ino "$1")" != "$(mntns_ino "$2")" ]; }
 	assert_gone
 }
 
+# Start time (field 22 of /proc/PID/stat) of PID; the command name may hold spaces.
+start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
+
+# Issue 13, bug 6: a slirp4netns (or port forwarder) that outlives stop keeps the host ports; its
+# record must stay so that a later stop retries. A survivor the launcher cannot kill is made by
+# pointing the record at a process of another user (pid 1).
+@test "lifecycle: stop fails and keeps the record while slirp4netns survives" {
+	launcher start
+	local slirp slirp_start
+	slirp=$(jq .slirpPid "$STATE/infra.json")
+	slirp_start=$(jq .slirpStart "$STATE/infra.json")
+	jq --argjson s "$(start_time 1)" '.slirpPid = 1 | .slirpStart = $s' "$STATE/infra.json" \
+		>"$WORK/rec" && mv "$WORK/rec" "$STATE/infra.json"
+	run --separate-stderr launcher stop
+	assert_status 1
+	assert_one_stderr_line
+	assert_stderr_contains 'slirp4netns (pid 1) is still running after SIGKILL'
+	jq -e '.slirpPid == 1' "$STATE/infra.json"
+	run launcher status
+	[ "$(jq .leftovers <<<"$output")" = true ]
+	# No new infra over a survivor: it would fight it for the host ports.
+	run --separate-stderr launcher start
+	assert_status 1
+	assert_one_stderr_line
+	assert_stderr_contains 'clean up the last infra: slirp4netns (pid 1) is still running'
+	# Once the survivor is gone (the real one ended with the infra), the next stop completes.
+	jq --argjson p "$slirp" --argjson s "$slirp_start" '.slirpPid = $p | .slirpStart = $s' \
+		"$STATE/infra.json" >"$WORK/rec" && mv "$WORK/rec" "$STATE/infra.json"
+	launcher stop
+	assert_gone
+}
+
 @test "lifecycle: the bundle holds nothing of the command that started the infra" {
 	RCI_PLUGIN_TIMEOUT=33 run --separate-stderr launcher --debug alloc a default -p 18731:80
 	assert_status 0
