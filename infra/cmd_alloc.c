@@ -81,15 +81,17 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	    rci_validate_pod_name(pod, err) < 0 || (*pos[3] && rci_validate_ip(pos[3], err) < 0) ||
 	    (*pos[4] && rci_validate_mac(pos[4], err) < 0))
 		goto out;
-	if (lr_netconf_check(ctx, net, err) < 0)
-		goto out;
 	if (nports) {
 		cleanup_free char *m = lr_ports_mappings(ports, nports);
 		char *e = xasprintf("RCI_PORT_MAPPINGS=%s", m);
 		rci_strv_push(&ctx->extra_env, e);
 		free(e);
 	}
-	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, true, err) < 0)
+	/* The network is checked under the lock (netconf.h: --image), before anything starts. */
+	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0 ||
+	    lr_netconf_check(ctx, net, err) < 0)
+		goto out;
+	if (!s.inf && lr_session_shared(ctx, &s, true, err) < 0)
 		goto out;
 
 	/* A taken host port fails here, before the CNI ADD. */

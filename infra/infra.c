@@ -693,6 +693,12 @@ static int infra_start(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *e
 	struct lr_runtime *list = NULL;
 	cleanup_free char *errors = NULL;
 	int ret = -1;
+	/*
+	 * Prepared again here, under the exclusive lock that the prune below also needs: an entry
+	 * prepared earlier (lr_netconf_check) may have been pruned by a start since (issue 13).
+	 */
+	lr_image_free(ctx->img);
+	ctx->img = NULL;
 	if (lr_ctx_resolve_cni(ctx, err) < 0 || lr_image_setup(ctx, err) < 0)
 		goto out;
 	if (ctx->img) {
@@ -814,7 +820,23 @@ static int conflict(const char *option, const char *running, rci_error_t *err)
 				   option, running);
 }
 
-int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
+/* --image against the running infra's: the manifest digests, the image prepared for it. */
+static int check_image(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
+{
+	if (!ctx->image)
+		return 0;
+	if (!inf->image)
+		return rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+					   "the infra runs imageless; run `rootless-cni-launcher "
+					   "stop` to switch");
+	if (lr_image_setup(ctx, err) < 0)
+		return -1;
+	if (strcmp(ctx->img->digest, inf->image) != 0)
+		return conflict("--image", inf->image, err);
+	return 0;
+}
+
+int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
 {
 	/* Records of older launchers do not say: nothing to compare with. */
 	if (ctx->cni_config_dir_given && inf->cni_config_dir && *inf->cni_config_dir &&
@@ -835,7 +857,7 @@ int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf,
 		if (!want || !same_file(want, inf->rt.path))
 			return conflict("--runtime", inf->rt.path, err);
 	}
-	return 0;
+	return check_image(ctx, inf, err);
 }
 
 json_object *lr_infra_mappings(const struct lr_infra *inf, bool gid, rci_error_t *err)

@@ -82,11 +82,12 @@ bool lr_infra_leftovers(const struct lr_ctx *ctx);
 char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf);
 
 /*
- * Fails with RCI_ERR_CONFLICT when this command names a --cni-config-dir, --cni-plugin-dir or
- * --runtime other than the ones the running @inf was started with (it would silently ignore
- * them otherwise).
+ * Fails with RCI_ERR_CONFLICT when this command names a --cni-config-dir, --cni-plugin-dir,
+ * --runtime or --image other than the ones the running @inf was started with, or --image
+ * against an imageless infra (it would silently ignore them otherwise). --image is compared by
+ * manifest digest, so it prepares ctx->img: call under the launcher lock.
  */
-int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
+int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
 
 /*
  * OCI LinuxIDMapping objects of the infra's user namespace (lr_userns_mappings), checked to

@@ -234,6 +234,75 @@ start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 	assert_gone
 }
 
+# The image `make image` built, and a copy with another manifest digest (same layers).
+image_layouts() {
+	LAYOUT="$BUILD/image/oci"
+	[ -e "$LAYOUT/index.json" ] || fail "no image layout at $LAYOUT (make image)"
+	cp -a "$LAYOUT" "$WORK/oci2"
+	chmod -R u+w "$WORK/oci2"
+	umoci config --no-history --image "$WORK/oci2:latest" --config.label test=21-lifecycle
+}
+
+# Issue 13, bug 7: --image was missing from the option check.
+@test "lifecycle: a running infra refuses another --image, or one against imageless" {
+	image_layouts
+	"$L" --root "$STATE" start
+	run --separate-stderr "$L" --root "$STATE" --image "$LAYOUT" exec -- is-idle
+	assert_status 4
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains 'the infra runs imageless; run `rootless-cni-launcher stop` to switch'
+	"$L" --root "$STATE" stop
+	"$L" --root "$STATE" --image "$LAYOUT" start
+	d=$(jq -r .image "$STATE/infra.json")
+	# The same image, or none given, is fine.
+	"$L" --root "$STATE" --image "$LAYOUT" alloc x default >/dev/null
+	"$L" --root "$STATE" exec -- is-idle >/dev/null
+	run --separate-stderr "$L" --root "$STATE" --image "$WORK/oci2" alloc y default
+	assert_status 4
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains "the infra runs with --image \`$d\`"
+	run "$L" --root "$STATE" exec -- list
+	assert_json '[.[].id] == ["x"]'
+	"$L" --root "$STATE" dealloc x default
+	assert_gone
+}
+
+# The launcher lock in /proc/locks ("N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ..."): held,
+# and blocked waiters ("N: -> FLOCK ...").
+lock_held() { grep -q -- "^[0-9]*: FLOCK .*:$(stat -c %i "$STATE/lock") " /proc/locks; }
+lock_waiters() { grep -q -- "-> FLOCK .*:$(stat -c %i "$STATE/lock") " /proc/locks; }
+
+# Issue 13, bug 7: the image was prepared before the launcher lock, while `start` prunes the
+# cache under it. Here the test holds the lock, as a concurrent `start` would, while an alloc
+# waits for it, and removes the cache entry, as that start's prune would.
+@test "lifecycle: a concurrent start's prune cannot remove the image an alloc is starting" {
+	image_layouts
+	# The entry exists already, as it usually does.
+	"$L" --root "$STATE" --image "$LAYOUT" start
+	"$L" --root "$STATE" stop
+	d=$(jq -r '.manifests[0].digest' "$LAYOUT/index.json")
+	[ -d "$STATE/image-cache/${d#sha256:}" ]
+	# The lock goes with the fd, which only the sleep holds.
+	sh -c 'exec 9>>"$1" && flock 9 && exec sleep 1000' sh "$STATE/lock" \
+		</dev/null >/dev/null 2>&1 3>&- &
+	holder=$!
+	# shellcheck disable=SC2034 # read by teardown (launcher.bash)
+	KILL_PIDS=$holder
+	wait_until 5 lock_held
+	"$L" --root "$STATE" --image "$LAYOUT" alloc a default >"$WORK/a.json" 2>"$WORK/a.err" &
+	alloc=$!
+	wait_until 20 lock_waiters
+	rm -rf "$STATE/image-cache/${d#sha256:}"
+	kill "$holder"
+	wait "$alloc" || fail "alloc failed: $(cat "$WORK/a.err")"
+	jq -e '.result.ips | length == 1' "$WORK/a.json"
+	[ "$(jq -r .image "$STATE/infra.json")" = "$d" ]
+	"$L" --root "$STATE" dealloc a default
+	assert_gone
+}
+
 @test "lifecycle: bad input exits 2 before anything starts" {
 	run --separate-stderr launcher dealloc '../../x' default
 	assert_status 2
