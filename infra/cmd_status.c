@@ -27,6 +27,8 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		json_object_object_add(o, "bundle", json_object_new_string(s.inf->bundle));
 		json_object_object_add(o, "userns", json_object_new_string(userns));
 		json_object_object_add(o, "ownUserns", json_object_new_boolean(s.inf->own_userns));
+		json_object_object_add(o, "allowHostLoopback",
+				       json_object_new_boolean(s.inf->allow_host_loopback));
 		if (s.inf->image) /* --image: the manifest digest it runs from */
 			json_object_object_add(o, "image", json_object_new_string(s.inf->image));
 		rci_error_t tmp = NULL;

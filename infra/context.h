@@ -27,6 +27,7 @@ struct lr_ctx {
 	char *image;		   /* --image OCI layout, NULL: imageless */
 	struct lr_image *img;	   /* --image, once lr_image_setup prepared it (image.h) */
 	bool plugin_dirs_default;  /* no --cni-plugin-dir: the distribution's or the image's */
+	bool allow_host_loopback;  /* --allow-host-loopback: 10.0.2.2 is the host's 127.0.0.1 */
 	bool debug;
 	char *self_dir;	  /* directory of the launcher binary */
 	char **extra_env; /* added to the helper's environment for one call */

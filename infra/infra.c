@@ -105,6 +105,8 @@ static int record_write(const struct lr_ctx *ctx, const struct lr_infra *inf, rc
 	json_object_object_add(o, "slirpPid", json_object_new_int(inf->slirp_pid));
 	json_object_object_add(o, "slirpStart", json_object_new_uint64(inf->slirp_start));
 	json_object_object_add(o, "ownUserns", json_object_new_boolean(inf->own_userns));
+	json_object_object_add(o, "allowHostLoopback",
+			       json_object_new_boolean(inf->allow_host_loopback));
 	json_object_object_add(o, "ready", json_object_new_boolean(inf->ready));
 	if (inf->image)
 		json_object_object_add(o, "image", json_object_new_string(inf->image));
@@ -180,6 +182,10 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	json_object *b;
 	inf->own_userns =
 	    json_object_object_get_ex(o, "ownUserns", &b) && json_object_get_boolean(b);
+	/* Records of older launchers do not say: their slirp4netns served the host's loopback. */
+	inf->allow_host_loopback = json_object_object_get_ex(o, "allowHostLoopback", &b)
+				       ? json_object_get_boolean(b)
+				       : true;
 	/* Records without the field predate provisional ones: complete when they have a pid. */
 	inf->ready =
 	    json_object_object_get_ex(o, "ready", &b) ? json_object_get_boolean(b) : inf->pid > 0;
@@ -551,6 +557,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	inf->bundle = lr_ctx_path(ctx, "bundle");
 	inf->api_socket = lr_ctx_path(ctx, "slirp4netns.sock");
 	inf->own_userns = se->userns_fd >= 0;
+	inf->allow_host_loopback = ctx->allow_host_loopback;
 	inf->cni_config_dir = xstrdup(ctx->cni_config_dir);
 	for (size_t i = 0; ctx->plugin_dirs && ctx->plugin_dirs[i]; i++)
 		rci_strv_push(&inf->plugin_dirs, ctx->plugin_dirs[i]);
@@ -634,6 +641,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 				   .api_socket = inf->api_socket,
 				   .log_path = slirp_log,
 				   .exit_fd = exitp[0],
+				   .allow_host_loopback = inf->allow_host_loopback,
 				   .timeout_ms = READY_TIMEOUT_MS};
 	inf->slirp_pid = lr_slirp_start(&so, err);
 	if (inf->slirp_pid < 0) {
@@ -857,6 +865,10 @@ int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_e
 		if (!want || !same_file(want, inf->rt.path))
 			return conflict("--runtime", inf->rt.path, err);
 	}
+	if (ctx->allow_host_loopback && !inf->allow_host_loopback)
+		return rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+					   "the infra runs without --allow-host-loopback; run "
+					   "`rootless-cni-launcher stop` to switch");
 	return check_image(ctx, inf, err);
 }
 

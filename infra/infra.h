@@ -46,11 +46,13 @@ struct lr_infra {
 	unsigned long long pid_start;
 	pid_t slirp_pid;
 	unsigned long long slirp_start;
-	bool own_userns;      /* the launcher made the user namespace: runtime calls must join it */
-	char *image;	      /* --image: the manifest digest it runs from; NULL: imageless */
-	bool ready;	      /* started; false in a provisional record */
-	char *cni_config_dir; /* the host dir mounted at /etc/cni/net.d */
-	char **plugin_dirs;   /* the host plugin dirs it was started with */
+	bool own_userns; /* the launcher made the user namespace: runtime calls must join it */
+	bool
+	    allow_host_loopback; /* --allow-host-loopback: slirp4netns serves the host's loopback */
+	char *image;		 /* --image: the manifest digest it runs from; NULL: imageless */
+	bool ready;		 /* started; false in a provisional record */
+	char *cni_config_dir;	 /* the host dir mounted at /etc/cni/net.d */
+	char **plugin_dirs;	 /* the host plugin dirs it was started with */
 };
 
 void lr_infra_free(struct lr_infra *inf);

@@ -79,11 +79,13 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	snprintf(target, sizeof(target), "%d", (int)o->target);
 	snprintf(sock, sizeof(sock), "--api-socket=%s", o->api_socket);
 	bool ipv6 = lr_slirp_ipv6();
-	char *argv[10];
+	char *argv[11];
 	size_t n = 0;
 	argv[n++] = (char *)o->path;
 	argv[n++] = "--configure";
 	argv[n++] = "--mtu=65520";
+	if (!o->allow_host_loopback)
+		argv[n++] = "--disable-host-loopback";
 	if (ipv6)
 		argv[n++] = "--enable-ipv6";
 	argv[n++] = "--exit-fd=3";
@@ -101,7 +103,8 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	p.extra_fds = extra;
 	p.n_extra = 2;
 	p.new_session = true;
-	rci_debug("starting %s --configure --mtu=65520%s %s %s tap0", o->path,
+	rci_debug("starting %s --configure --mtu=65520%s%s %s %s tap0", o->path,
+		  o->allow_host_loopback ? "" : " --disable-host-loopback",
 		  ipv6 ? " --enable-ipv6" : "", sock, target);
 	pid_t pid = lr_proc_spawn(&p, err);
 	if (pid < 0)
