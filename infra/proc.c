@@ -25,7 +25,8 @@ void lr_proc_init(struct lr_proc *p)
 }
 
 /* Async-signal-safe only: the parent may hold locks of its allocator. */
-static __attribute__((noreturn)) void child(const struct lr_proc *p, int devnull, int status_fd)
+static __attribute__((noreturn)) void child(const struct lr_proc *p, pid_t parent, int devnull,
+					    int status_fd)
 {
 	enum { HIGH = 64 };
 	int n = 3 + (int)p->n_extra;
@@ -41,6 +42,9 @@ static __attribute__((noreturn)) void child(const struct lr_proc *p, int devnull
 		goto fail;
 	if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		goto fail;
+	/* A parent that died before prctl() sends no signal: then we are an orphan already. */
+	if (p->die_with_parent && getppid() != parent)
+		_exit(127);
 	/* Move every source out of the target range first so that no dup2 clobbers another. */
 	status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, HIGH + n);
 	if (status_fd < 0)
@@ -80,9 +84,10 @@ pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err)
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child(p, devnull, status[1]);
+		child(p, parent, devnull, status[1]);
 	int fork_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(status[1]);

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -24,22 +25,53 @@ void rci_spawn_result_free(struct rci_spawn_result *res)
 	res->out = res->err = NULL;
 }
 
+/* A d_name of /proc/self/fd as a number, -1 for anything else ("." and ".."). */
+static int fd_name(const char *s)
+{
+	int v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 int rci_mark_fds_cloexec_from(int from)
 {
 	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
-	/* Kernels before 5.11: walk /proc/self/fd. */
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
+	/*
+	 * Kernels before 5.11: walk /proc/self/fd. Runs in children between fork and exec, so
+	 * nothing here allocates (opendir would: the parent may hold malloc's lock in another
+	 * thread): getdents64 into a buffer on the stack.
+	 */
+	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return -1;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd >= from && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 {
+				unsigned long long d_ino;
+				long long d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *de = (void *)(buf + off);
+			int fd = fd_name(de->d_name);
+			if (fd >= from && fd != dfd)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+			off += de->d_reclen;
+		}
 	}
-	closedir(d);
-	return 0;
+	int e = errno;
+	close(dfd);
+	errno = e;
+	return n < 0 ? -1 : 0;
 }
 
 static void close_pair(int p[2])

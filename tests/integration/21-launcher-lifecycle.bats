@@ -303,6 +303,42 @@ lock_waiters() { grep -q -- "-> FLOCK .*:$(stat -c %i "$STATE/lock") " /proc/loc
 	assert_gone
 }
 
+# As a subordinate user of ours (uid 1 of a user namespace mapped from /etc/subuid).
+as_subuser() { unshare --map-auto --map-root-user setpriv --reuid 1 --regid 1 --clear-groups "$@"; }
+
+# The launcher with no XDG_RUNTIME_DIR, so that the state dir falls back to /tmp.
+tmp_fallback() { env -u XDG_RUNTIME_DIR "$L" "$@"; }
+
+# Issue 13, bug 10: /tmp/rootless-cni-infra-UID can be made by anyone first. rci_mkdir_p's checks
+# of the state dir (a real directory, ours, 0700) already refused that; this pins it.
+@test "lifecycle: the /tmp fallback state dir is refused unless it is ours and 0700" {
+	local dir
+	dir=/tmp/rootless-cni-infra-$(id -u)
+	[ ! -e "/run/user/$(id -u)" ] || fail "/run/user/$(id -u) exists: no /tmp fallback to test"
+	as_subuser rmdir "$dir" 2>/dev/null || rm -rf "$dir"
+	as_subuser mkdir -m 0700 "$dir"
+	run --separate-stderr tmp_fallback status
+	as_subuser rmdir "$dir"
+	assert_status 1
+	assert_one_stderr_line
+	assert_stderr_contains "state directory: \`$dir\` is owned by uid"
+	mkdir -m 0755 "$dir"
+	run --separate-stderr tmp_fallback status
+	rmdir "$dir"
+	assert_status 1
+	assert_stderr_contains "has mode 0755; it must not be accessible to group or others (0700)"
+	ln -s "$WORK" "$dir"
+	run --separate-stderr tmp_fallback status
+	rm "$dir"
+	assert_status 1
+	assert_stderr_contains "is a symlink, refusing to use it"
+	# None there: made 0700, ours.
+	run --separate-stderr tmp_fallback status
+	assert_status 0
+	[ "$(stat -c '%u %a' "$dir")" = "$(id -u) 700" ]
+	rm -rf "$dir"
+}
+
 @test "lifecycle: bad input exits 2 before anything starts" {
 	run --separate-stderr launcher dealloc '../../x' default
 	assert_status 2
