@@ -139,12 +139,11 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
-	const char *mode = getenv("RCI_EXEC");
-	if (!mode || strcmp(mode, "runtime") != 0) {
+	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;
 		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0)
 			return 0;
-		if (mode && !strcmp(mode, "direct")) {
+		if (ctx->exec_mode == LR_EXEC_DIRECT) {
 			*err = tmp;
 			return -1;
 		}

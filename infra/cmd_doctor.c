@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "netconf.h"
+#include "number.h"
 #include "proc.h"
 #include "rootfs.h"
 #include "runtime.h"
@@ -17,6 +18,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
@@ -85,13 +87,11 @@ static char *first_line(const char *prog, const char *arg)
 	return line;
 }
 
+/* A /proc/sys value, -1 when unreadable or not a number up to INT_MAX. */
 static int read_int(const char *path)
 {
-	cleanup_file FILE *f = fopen(path, "re");
-	int v = -1;
-	if (!f || fscanf(f, "%d", &v) != 1)
-		return -1;
-	return v;
+	uint64_t v;
+	return rci_read_u64_file(path, INT_MAX, &v) < 0 ? -1 : (int)v;
 }
 
 static bool check_userns(struct report *r, const struct lr_userns_plan *plan)
@@ -189,13 +189,18 @@ static void check_program(struct report *r, const char *name, const char *fix, b
 /* The pid in a name ending "-<pid>" (or "-<pid>-<n>" for @twice), 0 when there is none. */
 static long name_pid(const char *name, bool twice)
 {
+	const char *end = name + strlen(name);
 	const char *dash = strrchr(name, '-');
 	if (twice && dash) {
-		cleanup_free char *head = xstrndup(name, (size_t)(dash - name));
-		const char *d2 = strrchr(head, '-');
-		return d2 ? strtol(d2 + 1, NULL, 10) : 0;
+		end = dash;
+		while (dash > name && *--dash != '-')
+			;
 	}
-	return dash ? strtol(dash + 1, NULL, 10) : 0;
+	uint64_t v;
+	if (!dash || *dash != '-' ||
+	    rci_parse_u64_n(dash + 1, (size_t)(end - dash - 1), LR_PID_MAX, &v) < 0)
+		return 0;
+	return (long)v;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "userns.h"
 #include "util.h"
+#include "validate.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -71,8 +72,28 @@ static int absolutize(char **path, const char *option, rci_error_t *err)
 	return 0;
 }
 
+static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
+{
+	const char *mode = getenv("RCI_EXEC");
+	if (!mode || !*mode)
+		ctx->exec_mode = LR_EXEC_AUTO;
+	else if (!strcmp(mode, "direct"))
+		ctx->exec_mode = LR_EXEC_DIRECT;
+	else if (!strcmp(mode, "runtime"))
+		ctx->exec_mode = LR_EXEC_RUNTIME;
+	else {
+		cleanup_free char *shown = rci_printable(mode, 64);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "$RCI_EXEC `%s`: must be `direct` or `runtime` (or unset)", shown);
+	}
+	return 0;
+}
+
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
+	if (read_exec_mode(ctx, err) < 0)
+		return -1;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {

@@ -16,6 +16,13 @@ struct lr_image;
 #define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LR_CONTAINER_ID "rootless-cni-infra"
 
+/* How helper calls reach the infra ($RCI_EXEC, call.h). */
+enum lr_exec_mode {
+	LR_EXEC_AUTO,	 /* unset: join the namespaces, the runtime's exec if that fails */
+	LR_EXEC_DIRECT,	 /* "direct": join only */
+	LR_EXEC_RUNTIME, /* "runtime": the runtime's exec only */
+};
+
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
 	char *state_dir;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
@@ -29,14 +36,19 @@ struct lr_ctx {
 	bool plugin_dirs_default;  /* no --cni-plugin-dir: the distribution's or the image's */
 	bool allow_host_loopback;  /* --allow-host-loopback: 10.0.2.2 is the host's 127.0.0.1 */
 	bool debug;
-	char *self_dir;	  /* directory of the launcher binary */
-	char **extra_env; /* added to the helper's environment for one call */
+	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
+	char *self_dir;		     /* directory of the launcher binary */
+	char **extra_env;	     /* added to the helper's environment for one call */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
 void lr_ctx_free(struct lr_ctx *ctx);
 
-/* Fills the defaults of DESIGN.md's Contract 2 and creates the state dir (0700). */
+/*
+ * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
+ * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and creates the state
+ * dir (0700).
+ */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
 
 /*

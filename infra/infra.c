@@ -5,6 +5,7 @@
 #include "image.h"
 #include "json.h"
 #include "log.h"
+#include "number.h"
 #include "proc.h"
 #include "rootfs.h"
 #include "slirp.h"
@@ -130,16 +131,11 @@ static char *get_str(json_object *o, const char *key)
 	return xstrdup(s ? s : "");
 }
 
-static int64_t get_int(json_object *o, const char *key)
+/* A number of the record, 0 when absent or out of bounds (a damaged record is a dead infra). */
+static uint64_t get_uint(json_object *o, const char *key, uint64_t max)
 {
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
-static uint64_t get_uint(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+	uint64_t v = 0;
+	return rci_json_get_uint(o, key, max, &v) == 0 ? v : 0;
 }
 
 int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
@@ -167,10 +163,10 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->bundle = get_str(o, "bundle");
 	inf->api_socket = get_str(o, "apiSocket");
 	inf->cni_path = get_str(o, "cniPath");
-	inf->pid = (pid_t)get_int(o, "pid");
-	inf->pid_start = get_uint(o, "pidStart");
-	inf->slirp_pid = (pid_t)get_int(o, "slirpPid");
-	inf->slirp_start = get_uint(o, "slirpStart");
+	inf->pid = (pid_t)get_uint(o, "pid", LR_PID_MAX);
+	inf->pid_start = get_uint(o, "pidStart", UINT64_MAX);
+	inf->slirp_pid = (pid_t)get_uint(o, "slirpPid", LR_PID_MAX);
+	inf->slirp_start = get_uint(o, "slirpStart", UINT64_MAX);
 	const char *conf = rci_json_get_string(o, "cniConfigDir");
 	inf->cni_config_dir = conf ? xstrdup(conf) : NULL;
 	json_object *dirs = rci_json_get_type(o, "pluginDirs", json_type_array);
@@ -325,6 +321,16 @@ static void kill_leftovers(const char *bundle)
 		lr_proc_kill_rooted_at(root);
 }
 
+/* The runtime's pid file: one pid, nothing else (issue 13: numbers with bounds). */
+static int read_pid_file(const char *path, pid_t *pid, rci_error_t *err)
+{
+	uint64_t v;
+	if (rci_read_u64_file(path, LR_PID_MAX, &v) < 0 || v == 0)
+		return rci_make_error(err, errno, "no pid in `%s`", path);
+	*pid = (pid_t)v;
+	return 0;
+}
+
 /*
  * The infra's mount namespace as an fd (lr_proc_open_ns), opened only while the infra's init is
  * verifiably alive: the recorded pid with its start time, or, for a record without a pid (a
@@ -338,11 +344,13 @@ static int open_mntns(const struct lr_infra *inf)
 	if (inf->pid > 0)
 		return lr_proc_open_ns(inf->pid, inf->pid_start, "mnt");
 	cleanup_free char *pidfile = xasprintf("%s/infra.pid", inf->bundle);
-	cleanup_free char *text = rci_read_tail(pidfile, 64);
 	cleanup_free char *root = bundle_root(inf->bundle);
-	long pid = strtol(text, NULL, 10);
-	if (pid <= 0 || !root)
+	pid_t pid;
+	rci_error_t tmp = NULL;
+	if (!root || read_pid_file(pidfile, &pid, &tmp) < 0) {
+		rci_error_release(&tmp);
 		return -1;
+	}
 	unsigned long long start = lr_proc_start_time((pid_t)pid);
 	if (!start || !lr_proc_rooted_at((pid_t)pid, start, root))
 		return -1;
@@ -515,17 +523,6 @@ undo:
 	if (lr_bundle_remove(tmp, &tmp_err) < 0)
 		rci_error_release(&tmp_err);
 	return -1;
-}
-
-static int read_pid_file(const char *path, pid_t *pid, rci_error_t *err)
-{
-	cleanup_free char *text = rci_read_tail(path, 64);
-	char *end;
-	long v = strtol(text, &end, 10);
-	if (v <= 0 || end == text)
-		return rci_make_error(err, 0, "no pid in `%s`", path);
-	*pid = (pid_t)v;
-	return 0;
 }
 
 /* The init writes /run/rootless-cni-infra/infra.pid once its signal handling is in place. */

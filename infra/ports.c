@@ -3,6 +3,7 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "number.h"
 #include "slirp.h"
 #include "util.h"
 #include "validate.h"
@@ -10,6 +11,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -117,11 +119,10 @@ char *lr_ports_mappings(const struct lr_port *ports, size_t n)
 
 static int unprivileged_port_start(void)
 {
-	cleanup_file FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
-	int v = 1024;
-	if (f && fscanf(f, "%d", &v) != 1)
-		v = 1024;
-	return v;
+	uint64_t v;
+	if (rci_read_u64_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 65536, &v) < 0)
+		return 1024;
+	return (int)v;
 }
 
 /*
@@ -218,12 +219,6 @@ static json_object *record_read(int dfd, const char *name)
 	return a;
 }
 
-static int get_int(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
-}
-
 /* A port of @ports another attachment published (its record is not @own): a conflict. */
 static int check_records(int dfd, const char *own, const struct lr_port *ports, size_t n,
 			 rci_error_t *err)
@@ -246,8 +241,11 @@ static int check_records(int dfd, const char *own, const struct lr_port *ports, 
 		for (size_t k = 0; rec && k < json_object_array_length(rec); k++) {
 			json_object *e = json_object_array_get_idx(rec, k);
 			const char *proto = rci_json_get_string(e, "proto");
+			uint64_t host = 0;
+			if (rci_json_get_uint(e, "hostPort", 65535, &host) < 0)
+				continue;
 			for (size_t i = 0; proto && i < n; i++) {
-				if (ports[i].host != get_int(e, "hostPort") ||
+				if ((uint64_t)ports[i].host != host ||
 				    strcmp(ports[i].proto, proto) != 0)
 					continue;
 				cleanup_free char *id =
@@ -269,7 +267,10 @@ static void remove_forwards(const struct lr_infra *inf, json_object *rec)
 {
 	for (size_t k = 0; k < json_object_array_length(rec); k++) {
 		rci_error_t tmp = NULL;
-		int id = get_int(json_object_array_get_idx(rec, k), "id");
+		uint64_t v;
+		if (rci_json_get_uint(json_object_array_get_idx(rec, k), "id", INT_MAX, &v) < 0)
+			continue;
+		int id = (int)v;
 		if (lr_slirp_hostfwd_remove(inf->api_socket, id, &tmp) < 0) {
 			rci_debug("remove forward %d: %s", id, tmp->msg);
 			rci_error_release(&tmp);

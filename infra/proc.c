@@ -2,6 +2,7 @@
 #include "proc.h"
 #include "fs.h"
 #include "log.h"
+#include "number.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -178,20 +179,23 @@ static unsigned long long start_time_at(int proc_dfd)
 	buf[n] = '\0';
 	/* The command name may contain spaces and parentheses: fields start after the last ')'. */
 	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* After ')' comes field 3 (state); the start time is field 22. */
-	int field = 2;
-	for (; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	if (field != 22)
+	if (!p || p[1] != ' ')
 		return 0;
 	/* A zombie still has a start time, but is no longer the live infra. */
-	char *state = strrchr(buf, ')') + 2;
-	if (*state == 'Z' || *state == 'X')
+	if (p[2] == 'Z' || p[2] == 'X')
 		return 0;
-	return strtoull(p, NULL, 10);
+	/* After ") " comes field 3 (state); the start time is field 22, one space apart. */
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	uint64_t start;
+	if (rci_parse_u64_n(p, strcspn(p, " \n"), UINT64_MAX, &start) < 0)
+		return 0;
+	return start;
 }
 
 /*
@@ -328,10 +332,10 @@ static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds
 		return 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid())
+		uint64_t v;
+		if (rci_parse_u64(de->d_name, LR_PID_MAX, &v) < 0 || v == 0 || (pid_t)v == getpid())
 			continue;
+		long pid = (long)v;
 		/* Pinned first: if @pid is reused after this, the signal fails with ESRCH. */
 		int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 		struct lr_ns_id ns;
@@ -406,10 +410,10 @@ void lr_proc_kill_rooted_at(const char *root)
 		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid())
+		uint64_t v;
+		if (rci_parse_u64(de->d_name, LR_PID_MAX, &v) < 0 || v == 0 || (pid_t)v == getpid())
 			continue;
+		long pid = (long)v;
 		char path[64];
 		struct stat st;
 		snprintf(path, sizeof(path), "/proc/%ld/root", pid);

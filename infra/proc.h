@@ -8,6 +8,9 @@
 
 #include "error.h"
 
+/* PID_MAX_LIMIT of 64-bit kernels: no pid is larger (bounds for pids read from files). */
+#define LR_PID_MAX 4194304
+
 /*
  * Children the launcher starts outside rci_spawn: daemons (slirp4netns) and the runtime's
  * `create`, whose container inherits stdio, so nothing may be captured through pipes and the

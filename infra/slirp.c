@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -206,12 +207,11 @@ int lr_slirp_hostfwd_add(const char *api_socket, const char *proto, const char *
 		return rci_error_wrap(err, "forward host port %s:%d/%s", host_addr, host_port,
 				      proto);
 	json_object *ret = rci_json_get_type(reply, "return", json_type_object);
-	json_object *jid = NULL;
-	if (!ret || !json_object_object_get_ex(ret, "id", &jid) ||
-	    !json_object_is_type(jid, json_type_int))
+	uint64_t v;
+	if (rci_json_get_uint(ret, "id", INT_MAX, &v) < 0)
 		return rci_make_error(err, 0, "slirp4netns API: no rule id in reply `%s`",
 				      rci_json_str(reply));
-	*id = json_object_get_int(jid);
+	*id = (int)v;
 	return 0;
 }
 

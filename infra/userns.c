@@ -2,6 +2,7 @@
 #include "userns.h"
 #include "fs.h"
 #include "log.h"
+#include "number.h"
 #include "proc.h"
 #include "spawn.h"
 #include "util.h"
@@ -58,25 +59,43 @@ int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsign
 			continue;
 		if (strcmp(who, idstr) != 0 && (!user || strcmp(who, user) != 0))
 			continue;
-		char *end1, *end2;
-		unsigned long vs = strtoul(s, &end1, 10), vc = strtoul(c, &end2, 10);
-		if (*end1 || *end2 || vc == 0)
+		/* IDs are 32-bit: the range must end within them (issue 13: bounds). */
+		uint64_t vs, vc;
+		if (rci_parse_u64(s, UINT32_MAX, &vs) < 0 ||
+		    rci_parse_u64(c, UINT32_MAX, &vc) < 0 || vc == 0 ||
+		    vs + vc > (uint64_t)UINT32_MAX + 1)
 			continue;
-		*start = vs;
-		*count = vc;
+		*start = (unsigned long)vs;
+		*count = (unsigned long)vc;
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * One line of /proc/PID/uid_map or gid_map ("ID-inside ID-outside length", blank-padded) into
+ * @v; each a 32-bit number (the length may be 2^32 - 1). -1 for anything else.
+ */
+static int parse_map_line(char *line, uint64_t v[3])
+{
+	char *save = NULL;
+	char *tok = strtok_r(line, " \t\n", &save);
+	for (int i = 0; i < 3; i++, tok = strtok_r(NULL, " \t\n", &save))
+		if (!tok || rci_parse_u64(tok, UINT32_MAX, &v[i]) < 0)
+			return -1;
+	return tok ? -1 : 0;
 }
 
 bool lr_userns_in_child_ns(void)
 {
 	/* The initial user namespace maps the full 32-bit range onto itself. */
 	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long a, b, c;
-	if (!f || fscanf(f, "%lu %lu %lu", &a, &b, &c) != 3)
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	uint64_t v[3];
+	if (!f || getline(&line, &cap, f) < 0 || parse_map_line(line, v) < 0)
 		return false;
-	return !(a == 0 && b == 0 && c == 4294967295UL);
+	return !(v[0] == 0 && v[1] == 0 && v[2] == UINT32_MAX);
 }
 
 int lr_userns_check_caller(uid_t euid, bool child_ns, rci_error_t *err)
@@ -270,12 +289,19 @@ json_object *lr_userns_mappings(pid_t pid, bool gid, rci_error_t *err)
 		return NULL;
 	}
 	json_object *arr = json_object_new_array();
-	unsigned long a, b, c;
-	while (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3) {
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t v[3];
+		if (parse_map_line(line, v) < 0) {
+			json_object_put(arr);
+			rci_make_error(err, EINVAL, "`%s`: not an ID map line", path);
+			return NULL;
+		}
 		json_object *m = json_object_new_object();
-		json_object_object_add(m, "containerID", json_object_new_int64((int64_t)a));
-		json_object_object_add(m, "hostID", json_object_new_int64((int64_t)b));
-		json_object_object_add(m, "size", json_object_new_int64((int64_t)c));
+		json_object_object_add(m, "containerID", json_object_new_int64((int64_t)v[0]));
+		json_object_object_add(m, "hostID", json_object_new_int64((int64_t)v[1]));
+		json_object_object_add(m, "size", json_object_new_int64((int64_t)v[2]));
 		json_object_array_add(arr, m);
 	}
 	return arr;

@@ -350,6 +350,12 @@ tmp_fallback() { env -u XDG_RUNTIME_DIR "$L" "$@"; }
 	assert_one_stderr_line
 	run --separate-stderr launcher enter '../x' -- true
 	assert_status 2
+	# The environment too (issue 13, bug 9): an unknown RCI_EXEC was taken as "auto".
+	RCI_EXEC=bogus run --separate-stderr launcher status
+	assert_status 2
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains '$RCI_EXEC `bogus`: must be `direct` or `runtime` (or unset)'
 	assert_gone
 }
 
