@@ -6,7 +6,7 @@
  * something needed is missing, warnings do not count.
  */
 #include "bundle.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "conf.h"
 #include "netconf.h"
 #include "number.h"

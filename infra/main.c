@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootless-cni-launcher: creates, execs into and reaps the rootless CNI infra container. */
-#include "commands.h"
+#include "launcher_commands.h"
 #include "context.h"
 #include "json.h"
 #include "log.h"

@@ -2,7 +2,7 @@
 #include "session.h"
 #include "call.h"
 #include "json.h"
-#include "lock.h"
+#include "launcher_lock.h"
 #include "log.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef LR_LOCK_H
-#define LR_LOCK_H
+#ifndef LR_LAUNCHER_LOCK_H
+#define LR_LAUNCHER_LOCK_H
 
 #include <stdbool.h>
 

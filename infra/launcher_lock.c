@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "lock.h"
+#include "launcher_lock.h"
 #include "util.h"
 
 #include <fcntl.h>
