@@ -6,11 +6,12 @@
  * something needed is missing, warnings do not count.
  */
 #include "bundle.h"
+#include "program.h"
 #include "launcher_commands.h"
 #include "conf.h"
 #include "netconf.h"
 #include "number.h"
-#include "proc.h"
+#include "proctable.h"
 #include "rootfs.h"
 #include "runtime.h"
 #include "spawn.h"
@@ -63,28 +64,26 @@ static void row(struct report *r, enum verdict v, const char *check, const char 
 		r->failed++;
 }
 
-static char *first_line(const char *prog, const char *arg)
+/* The first line `@prog --version` prints, NULL when it fails (newuidmap has no --version). */
+static char *version_of(const char *prog)
 {
-	char *argv[] = {(char *)prog, (char *)arg, NULL};
+	char *argv[] = {(char *)prog, "--version", NULL};
 	extern char **environ;
 	struct rci_spawn sp;
-	struct rci_spawn_result res;
-	rci_error_t err = NULL;
 	rci_spawn_init(&sp);
 	sp.path = prog;
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.timeout_ms = 10000;
 	sp.max_output = 65536;
-	if (rci_spawn_run(&sp, &res, &err) < 0) {
+	cleanup_free char *out = NULL;
+	rci_error_t err = NULL;
+	if (rci_run_checked(&sp, prog, &out, &err) < 0) {
 		rci_error_release(&err);
 		return NULL;
 	}
-	char *text = *res.out ? res.out : res.err;
-	text[strcspn(text, "\n")] = '\0';
-	char *line = xstrdup(text);
-	rci_spawn_result_free(&res);
-	return line;
+	out[strcspn(out, "\n")] = '\0';
+	return *out ? xstrdup(out) : NULL;
 }
 
 /* A /proc/sys value, -1 when unreadable or not a number up to INT_MAX. */
@@ -182,7 +181,7 @@ static void check_program(struct report *r, const char *name, const char *fix, b
 		row(r, needed ? FAIL : WARN, name, fix, "not found in PATH");
 		return;
 	}
-	cleanup_free char *v = first_line(path, "--version");
+	cleanup_free char *v = version_of(path);
 	row(r, OK, name, NULL, "%s (%s)", path, v ? v : "?");
 }
 
@@ -293,7 +292,7 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 			row(r, WARN, names[i], NULL, "not installed");
 			continue;
 		}
-		cleanup_free char *v = first_line(path, "--version");
+		cleanup_free char *v = version_of(path);
 		struct lr_runtime rt = {(char *)names[i], path, !strcmp(names[i], "crun")};
 		cleanup_free char *msg = NULL;
 		if (!userns_ok) {

@@ -4,7 +4,7 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
-#include "runtime.h"
+#include "userns.h"
 #include "session.h"
 #include "slirp.h"
 #include "util.h"

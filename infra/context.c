@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "context.h"
+#include "program.h"
 #include "fs.h"
 #include "image.h"
 #include "log.h"

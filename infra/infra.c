@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "infra.h"
+#include "program.h"
 #include "bundle.h"
 #include "fs.h"
 #include "image.h"
 #include "json.h"
 #include "log.h"
+#include "logfile.h"
 #include "number.h"
-#include "proc.h"
+#include "proctable.h"
 #include "rootfs.h"
 #include "slirp.h"
+#include "spawn.h"
 #include "testpoint.h"
 #include "userns.h"
 #include "util.h"
@@ -439,15 +442,6 @@ struct start_env {
 	int userns_fd;
 };
 
-/* The end of a log as one line for an error message; the whole tail goes to the debug log. */
-static char *log_line(const char *path)
-{
-	cleanup_free char *tail = rci_read_tail(path, 8192);
-	if (*tail)
-		rci_debug("`%s` ends with:\n%s", path, tail);
-	return rci_one_line(tail, 600);
-}
-
 static int build_bundle(struct lr_ctx *ctx, struct start_env *se, struct lr_infra *inf,
 			rci_error_t *err)
 {
@@ -533,7 +527,7 @@ static int wait_init_ready(const struct lr_infra *inf, const char *log, rci_erro
 	long long deadline = rci_now_ms() + READY_TIMEOUT_MS;
 	while (!exists(p)) {
 		if (!lr_proc_alive(inf->pid, inf->pid_start)) {
-			cleanup_free char *tail = log_line(log);
+			cleanup_free char *tail = lr_logfile_excerpt(log);
 			return rci_make_error(err, 0, "the infra's init exited at once%s%s",
 					      *tail ? ": " : "", tail);
 		}
@@ -589,34 +583,37 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	char *cargs[] = {"create",	   "--bundle", inf->bundle,	"--pid-file", pidfile,
 			 "--preserve-fds", "1",	       LR_CONTAINER_ID, NULL};
 	argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
-	struct lr_proc p;
-	lr_proc_init(&p);
-	p.path = rt->path;
-	p.argv = argv;
-	p.stdio[1] = p.stdio[2] = logfd;
-	p.extra_fds = &exitp[1];
-	p.n_extra = 1;
-	p.userns_fd = se->userns_fd;
-	p.new_session = true;
-	p.die_with_parent = true;
+	extern char **environ;
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = rt->path;
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.out_fd = sp.err_fd = logfd;
+	sp.extra_fds = &exitp[1];
+	sp.n_extra = 1;
+	sp.child_setup = se->userns_fd >= 0 ? lr_userns_join_hook : NULL;
+	sp.child_data = &se->userns_fd;
+	sp.new_session = true;
+	sp.die_with_parent = true;
 	rci_debug("%s create (bundle `%s`)", rt->name, inf->bundle);
-	pid_t rpid = lr_proc_spawn(&p, err);
+	pid_t rpid = rci_spawn_start(&sp, err);
 	if (rpid < 0)
 		goto undo;
 	created = true;
 	int status = 0;
-	int w = lr_proc_wait_raw(rpid, CREATE_TIMEOUT_MS, &status, err);
+	int w = rci_spawn_wait(rpid, CREATE_TIMEOUT_MS, &status, err);
 	if (w != 0) {
 		if (w > 0) {
-			lr_proc_kill_reap(rpid);
+			rci_spawn_kill_reap(rpid);
 			rci_make_error(err, ETIMEDOUT, "%s create did not finish in %d ms",
 				       rt->name, CREATE_TIMEOUT_MS);
 		}
 		goto undo;
 	}
 	if (status != 0) {
-		cleanup_free char *how = lr_proc_describe_wstatus(status);
-		cleanup_free char *tail = log_line(log);
+		cleanup_free char *how = rci_describe_wstatus(status);
+		cleanup_free char *tail = lr_logfile_excerpt(log);
 		rci_make_error(err, 0, "%s create %s%s%s", rt->name, how, *tail ? ": " : "", tail);
 		goto undo;
 	}
@@ -684,7 +681,7 @@ undo:
 	delete_container(ctx, created ? rt : NULL, se->userns_fd);
 	if (inf->slirp_pid > 0) {
 		/* Our child: kill and reap it here, no zombie left behind. */
-		lr_proc_kill_reap(inf->slirp_pid);
+		rci_spawn_kill_reap(inf->slirp_pid);
 	}
 	remove_files(ctx);
 fail:

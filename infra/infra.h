@@ -8,7 +8,7 @@
 
 #include "context.h"
 #include "error.h"
-#include "proc.h"
+#include "proctable.h"
 #include "runtime.h"
 
 /*

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "userns.h"
+#include "program.h"
 #include "fs.h"
 #include "log.h"
 #include "number.h"
-#include "proc.h"
+#include "proctable.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -15,29 +16,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-char *lr_find_program(const char *name)
+int lr_join_userns(int fd)
 {
-	if (strchr(name, '/')) {
-		/* `./runc` is recorded and run later from elsewhere: keep it absolute. */
-		char *real = realpath(name, NULL);
-		if (real && access(real, X_OK) == 0)
-			return real;
-		free(real);
-		return NULL;
-	}
-	const char *env = getenv("PATH");
-	cleanup_free char *path =
-	    xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
-	cleanup_strv char **dirs = rci_strv_split(path, ':');
-	for (size_t i = 0; dirs && dirs[i]; i++) {
-		char *p = xasprintf("%s/%s", dirs[i], name);
-		struct stat st;
-		if (dirs[i][0] == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
+	struct stat a, b;
+	if (fd < 0)
+		return 0;
+	/* setns() into the namespace we are already in fails with EINVAL. */
+	if (fstat(fd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return 0;
+	return setns(fd, CLONE_NEWUSER);
+}
+
+int lr_userns_join_hook(void *data)
+{
+	return lr_join_userns(*(const int *)data);
 }
 
 int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsigned long *start,
@@ -188,24 +181,15 @@ static int run_idmap_helper(const char *prog, pid_t pid, const struct lr_idmap *
 			rci_strv_push(&argv, buf[k]);
 	}
 	extern char **environ;
+	cleanup_free char *what = xasprintf("`%s`", prog);
 	struct rci_spawn sp;
-	struct rci_spawn_result res;
 	rci_spawn_init(&sp);
 	sp.path = prog;
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.timeout_ms = 10000;
 	sp.max_output = 65536;
-	if (rci_spawn_run(&sp, &res, err) < 0)
-		return -1;
-	int ret = 0;
-	if (res.exit_code != 0 || res.term_signal) {
-		cleanup_free char *how = rci_spawn_describe_status(&res, sp.timeout_ms);
-		cleanup_free char *msg = rci_one_line(res.err, 600);
-		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how, *msg ? msg : "(no message)");
-	}
-	rci_spawn_result_free(&res);
-	return ret;
+	return rci_run_checked(&sp, what, NULL, err);
 }
 
 int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err)

@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of infra/proc.c: status wording, daemons' working directory, and the sweep of a
- * mount namespace's processes. */
+/* Unit tests of infra/proctable.c (the sweep of a mount namespace's processes, roots) and of
+ * spawn.h's detached front end (status wording, daemons' working directory). */
 #include "unit.h"
 
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "proc.h"
+#include "proctable.h"
+#include "spawn.h"
 
 /* An exit code above 128 is no signal. */
 static void test_describe_wstatus(void **state)
 {
 	(void)state;
-	char *s = lr_proc_describe_wstatus(137 << 8);
+	char *s = rci_describe_wstatus(137 << 8);
 	assert_string_equal(s, "exited with status 137");
 	free(s);
-	s = lr_proc_describe_wstatus(SIGKILL);
+	s = rci_describe_wstatus(SIGKILL);
 	assert_string_equal(s, "killed by signal 9 (KILL)");
 	free(s);
 
@@ -25,8 +26,8 @@ static void test_describe_wstatus(void **state)
 		_exit(200);
 	int ws = 0;
 	rci_error_t err = NULL;
-	ut_assert_ok(lr_proc_wait_raw(pid, 5000, &ws, &err), &err);
-	s = lr_proc_describe_wstatus(ws);
+	ut_assert_ok(rci_spawn_wait(pid, 5000, &ws, &err), &err);
+	s = rci_describe_wstatus(ws);
 	assert_string_equal(s, "exited with status 200");
 	free(s);
 }
@@ -37,17 +38,19 @@ static char *run_pwd(bool new_session, const char *dir)
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	char *argv[] = {"/bin/sh", "-c", "pwd -P", NULL};
-	struct lr_proc p;
-	lr_proc_init(&p);
-	p.path = "/bin/sh";
-	p.argv = argv;
-	p.stdio[1] = fd;
-	p.new_session = new_session;
+	extern char **environ;
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = "/bin/sh";
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.out_fd = fd;
+	sp.new_session = new_session;
 	rci_error_t err = NULL;
-	pid_t pid = lr_proc_spawn(&p, &err);
+	pid_t pid = rci_spawn_start(&sp, &err);
 	ut_assert_ok(pid, &err);
 	int status = -1;
-	ut_assert_ok(lr_proc_wait(pid, 10000, &status, &err), &err);
+	ut_assert_ok(rci_spawn_wait(pid, 10000, &status, &err), &err);
 	assert_int_equal(status, 0);
 	close(fd);
 	char *text = ut_read_file(out);

@@ -15,7 +15,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include "proc.h"
 #include "spawn.h"
 
 /*
@@ -126,13 +125,15 @@ static __attribute__((noreturn)) void spawner(int report)
 	if (write(report, &lfd, sizeof(lfd)) != sizeof(lfd) || lfd < 0)
 		_exit(1);
 	char *argv[] = {"sleep", "1000", NULL};
-	struct lr_proc p;
-	lr_proc_init(&p);
-	p.path = "/bin/sleep";
-	p.argv = argv;
-	p.die_with_parent = true;
+	extern char **environ;
+	struct rci_spawn sp;
+	rci_spawn_init(&sp);
+	sp.path = "/bin/sleep";
+	sp.argv = argv;
+	sp.envp = environ;
+	sp.die_with_parent = true;
 	rci_error_t err = NULL;
-	lr_proc_spawn(&p, &err);
+	rci_spawn_start(&sp, &err);
 	_exit(0);
 }
 

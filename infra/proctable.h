@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef LR_PROC_H
-#define LR_PROC_H
+#ifndef LR_PROCTABLE_H
+#define LR_PROCTABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,42 +12,11 @@
 #define LR_PID_MAX 4194304
 
 /*
- * Children the launcher starts outside rci_spawn: daemons (slirp4netns) and the runtime's
- * `create`, whose container inherits stdio, so nothing may be captured through pipes and the
- * process group must survive (rci_spawn kills the group on return).
+ * The process table, read through /proc: start times (they tell a live process from a reused
+ * pid), waiting for and signalling processes that are not our children, namespaces, and the
+ * sweeps that kill what an infra left behind. The launcher starts its own children through
+ * spawn.h.
  */
-struct lr_proc {
-	const char *path;     /* executable, no PATH search */
-	char *const *argv;    /* argv[0] included */
-	char *const *envp;    /* NULL: the launcher's environment */
-	int stdio[3];	      /* -1: /dev/null */
-	const int *extra_fds; /* become fds 3, 4, ... in the child, nothing else is inherited */
-	size_t n_extra;
-	int userns_fd;	      /* >= 0: setns() into this user namespace before exec */
-	bool new_session;     /* setsid(): no terminal signals reach a daemon */
-	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL) */
-};
-
-/* Initialises @p: stdio /dev/null, no extra fds, no userns. */
-void lr_proc_init(struct lr_proc *p);
-
-/* Starts @p; returns its pid, or -1 with *err (exec failures included, with their errno). */
-pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err);
-
-/*
- * Waits for our child @pid at most @timeout_ms (<= 0: forever). Returns 0 with *status set to
- * the exit code or 128+signal, 1 on timeout (the child is left running), -1 with *err.
- */
-int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err);
-
-/*
- * Like lr_proc_wait, but *wstatus is the raw waitpid() status, for lr_proc_describe_wstatus:
- * an exit code above 128 and a signal stay distinct.
- */
-int lr_proc_wait_raw(pid_t pid, long timeout_ms, int *wstatus, rci_error_t *err);
-
-/* Kills our child @pid with SIGKILL and reaps it. */
-void lr_proc_kill_reap(pid_t pid);
 
 /* Start time of @pid (field 22 of /proc/PID/stat), 0 if it does not exist: guards pid reuse. */
 unsigned long long lr_proc_start_time(pid_t pid);
@@ -69,16 +38,6 @@ int lr_proc_signal(pid_t pid, unsigned long long start, int sig);
  * and waits for them, at most 2 s each. Best effort.
  */
 void lr_proc_kill_rooted_at(const char *root);
-
-/*
- * "exited with status N" or "killed by signal N (NAME)" for a status from lr_proc_wait, which
- * folds signals into 128+N: an exit code above 128 reads as a signal. Prefer
- * lr_proc_wait_raw + lr_proc_describe_wstatus.
- */
-char *lr_proc_describe(int status);
-
-/* The same for a raw waitpid() status: never confuses "exit 137" with SIGKILL. */
-char *lr_proc_describe_wstatus(int wstatus);
 
 /* A namespace's identity: st_dev and st_ino of /proc/PID/ns/NAME. */
 struct lr_ns_id {

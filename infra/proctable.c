@@ -1,170 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "proc.h"
+#include "proctable.h"
 #include "fs.h"
 #include "log.h"
 #include "number.h"
-#include "spawn.h"
 #include "util.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <sched.h>
-
-extern char **environ;
-
-void lr_proc_init(struct lr_proc *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->stdio[0] = p->stdio[1] = p->stdio[2] = -1;
-	p->userns_fd = -1;
-}
-
-/* Async-signal-safe only: the parent may hold locks of its allocator. */
-static __attribute__((noreturn)) void child(const struct lr_proc *p, pid_t parent, int devnull,
-					    int status_fd)
-{
-	enum { HIGH = 64 };
-	int n = 3 + (int)p->n_extra;
-	int tmp[3 + 16];
-	sigset_t none;
-	int e = 0;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	/* A daemon must not pin the directory the user ran us from (a mount to unmount). */
-	if (p->new_session && (setsid() < 0 || chdir("/") < 0))
-		goto fail;
-	if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		goto fail;
-	/* A parent that died before prctl() sends no signal: then we are an orphan already. */
-	if (p->die_with_parent && getppid() != parent)
-		_exit(127);
-	/* Move every source out of the target range first so that no dup2 clobbers another. */
-	status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, HIGH + n);
-	if (status_fd < 0)
-		goto fail;
-	for (int i = 0; i < n; i++) {
-		int src = i < 3 ? (p->stdio[i] >= 0 ? p->stdio[i] : devnull) : p->extra_fds[i - 3];
-		tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, HIGH);
-		if (tmp[i] < 0)
-			goto fail;
-	}
-	for (int i = 0; i < n; i++)
-		if (dup2(tmp[i], i) < 0)
-			goto fail;
-	if (rci_mark_fds_cloexec_from(n) < 0)
-		goto fail;
-	if (p->userns_fd >= 0 && setns(p->userns_fd, CLONE_NEWUSER) < 0)
-		goto fail;
-	execve(p->path, p->argv, p->envp ? p->envp : environ);
-fail:
-	e = errno;
-	if (write(status_fd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-pid_t lr_proc_spawn(const struct lr_proc *p, rci_error_t *err)
-{
-	cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int status[2];
-	if (p->n_extra > 16)
-		return rci_make_error(err, EINVAL, "too many fds for `%s`", p->path);
-	if (devnull < 0)
-		return rci_make_error(err, errno, "open `/dev/null`");
-	if (pipe2(status, O_CLOEXEC) < 0)
-		return rci_make_error(err, errno, "pipe");
-
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		child(p, parent, devnull, status[1]);
-	int fork_errno = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(status[1]);
-	if (pid < 0) {
-		close(status[0]);
-		return rci_make_error(err, fork_errno, "fork");
-	}
-	int child_errno = 0;
-	ssize_t r;
-	do
-		r = read(status[0], &child_errno, sizeof(child_errno));
-	while (r < 0 && errno == EINTR);
-	close(status[0]);
-	if (r == (ssize_t)sizeof(child_errno)) {
-		waitpid(pid, NULL, 0);
-		return rci_make_error(err, child_errno, "exec `%s`", p->path);
-	}
-	return pid;
-}
-
-static int decode(int wstatus)
-{
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WEXITSTATUS(wstatus);
-}
-
-int lr_proc_wait(pid_t pid, long timeout_ms, int *status, rci_error_t *err)
-{
-	int ws = 0;
-	int r = lr_proc_wait_raw(pid, timeout_ms, &ws, err);
-	if (r == 0)
-		*status = decode(ws);
-	return r;
-}
-
-int lr_proc_wait_raw(pid_t pid, long timeout_ms, int *wstatus, rci_error_t *err)
-{
-	long long deadline = timeout_ms > 0 ? rci_now_ms() + timeout_ms : 0;
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	for (;;) {
-		int ws;
-		pid_t w = waitpid(pid, &ws, WNOHANG);
-		if (w == pid) {
-			*wstatus = ws;
-			return 0;
-		}
-		if (w < 0 && errno != EINTR)
-			return rci_make_error(err, errno, "waitpid %d", (int)pid);
-		long left = 100;
-		if (deadline) {
-			long long l = deadline - rci_now_ms();
-			if (l <= 0)
-				return 1;
-			if (pidfd >= 0 || l < left)
-				left = (long)l;
-		} else if (pidfd >= 0) {
-			left = -1;
-		}
-		if (pidfd >= 0) {
-			struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-			poll(&pfd, 1, (int)left);
-		} else {
-			usleep((useconds_t)(left > 20 ? 20 : left) * 1000);
-		}
-	}
-}
-
-void lr_proc_kill_reap(pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
 
 /* Start time from the stat file of an open /proc/PID directory; 0 when gone or a zombie. */
 static unsigned long long start_time_at(int proc_dfd)
@@ -268,21 +115,6 @@ int lr_proc_signal(pid_t pid, unsigned long long start, int sig)
 	if (pidfd >= 0)
 		return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 	return kill(pid, sig);
-}
-
-char *lr_proc_describe(int status)
-{
-	if (status > 128)
-		return xasprintf("killed by signal %d (%s)", status - 128,
-				 sigabbrev_np(status - 128) ? sigabbrev_np(status - 128) : "?");
-	return xasprintf("exited with status %d", status);
-}
-
-char *lr_proc_describe_wstatus(int wstatus)
-{
-	if (WIFSIGNALED(wstatus))
-		return lr_proc_describe(128 + WTERMSIG(wstatus));
-	return xasprintf("exited with status %d", WEXITSTATUS(wstatus));
 }
 
 int lr_proc_ns_id(pid_t pid, const char *ns, struct lr_ns_id *out)
