@@ -95,7 +95,7 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		goto out;
 
 	/* A taken host port fails here, before the CNI ADD. */
-	if (lr_ports_check(s.inf, ports, nports, err) < 0)
+	if (lr_ports_check(ctx, ports, nports, err) < 0)
 		goto reap;
 
 	char *aargs[] = {"alloc", (char *)id, (char *)net, (char *)pod, pos[3], pos[4], NULL};
@@ -148,10 +148,10 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (ifname)
 		json_object_object_add(out, "ifname", json_object_new_string(ifname));
 	json_object_object_add(out, "result", result);
-	if (lr_ports_publish(s.inf, id, net, ports, nports, err) < 0)
+	if (lr_ports_publish(ctx, s.inf, id, net, ports, nports, err) < 0)
 		goto undo;
 	if (rci_json_print(out, err) < 0) {
-		lr_ports_unpublish(s.inf, id, net);
+		lr_ports_unpublish(ctx, s.inf, id, net);
 		goto undo;
 	}
 	ret = 0;

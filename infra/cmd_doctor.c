@@ -6,6 +6,8 @@
  * something needed is missing, warnings do not count.
  */
 #include "bundle.h"
+#include "state.h"
+#include "tree.h"
 #include "program.h"
 #include "launcher_commands.h"
 #include "conf.h"
@@ -208,7 +210,12 @@ static long name_pid(const char *name, bool twice)
  */
 static void sweep_stale(const struct lr_ctx *ctx)
 {
-	cleanup_dir DIR *d = opendir(ctx->state_dir);
+	int fd = ctx->state.dfd >= 0
+		     ? openat(ctx->state.dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		     : -1;
+	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		const char *n = de->d_name;
@@ -221,9 +228,8 @@ static void sweep_stale(const struct lr_ctx *ctx)
 			pid = name_pid(n, true);
 		if (pid <= 0 || pid == getpid() || lr_proc_alive((pid_t)pid, 0))
 			continue;
-		cleanup_free char *p = xasprintf("%s/%s", ctx->state_dir, n);
 		rci_error_t tmp = NULL;
-		if (lr_remove_tree(p, &tmp) < 0)
+		if (lr_remove_tree_at(ctx->state.dfd, n, &tmp) < 0)
 			rci_error_release(&tmp);
 	}
 }
@@ -235,11 +241,13 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	rci_error_t err = NULL;
 	int ret = -1;
 	int userns_fd = -1;
+	bool committed = false;
 	/* Per process: concurrent doctors must not share (or remove) each other's bundle. */
-	cleanup_free char *name = xasprintf("doctor-%s-%d", rt->name, (int)getpid());
-	cleanup_free char *root = xasprintf("%s/.doctor-runtime-%d", ctx->state_dir, (int)getpid());
-	cleanup_free char *bundle = NULL;
-	cleanup_free char *tmp = lr_bundle_begin(ctx->state_dir, name, &err);
+	cleanup_free char *name = xasprintf(LR_STATE_DOCTOR_BUNDLE_FMT, rt->name, (int)getpid());
+	cleanup_free char *root_name = xasprintf(LR_STATE_DOCTOR_RUNTIME_FMT, (int)getpid());
+	cleanup_free char *root = lr_state_path(&ctx->state, root_name);
+	cleanup_free char *bundle = lr_state_path(&ctx->state, name);
+	cleanup_free char *tmp = lr_bundle_begin(&ctx->state, name, &err);
 	cleanup_json json_object *mounts = json_object_new_array();
 	cleanup_free char *cni_path = NULL;
 	cleanup_json json_object *config = NULL;
@@ -256,11 +264,9 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	char *env[] = {"PATH=/usr/bin:/bin", NULL};
 	struct lr_bundle_opts bo = {args, env, mounts, "doctor"};
 	config = lr_bundle_config(&bo);
-	if (lr_bundle_commit(tmp, ctx->state_dir, name, config, &err) < 0)
+	if (lr_bundle_commit(&ctx->state, name, config, &err) < 0)
 		goto out;
-	free(tmp);
-	tmp = NULL;
-	bundle = xasprintf("%s/%s", ctx->state_dir, name);
+	committed = true;
 	if (!plan->shared && (userns_fd = lr_userns_create(plan, &err)) < 0)
 		goto out;
 	char *rargs[] = {"run", "--bundle", bundle, id, NULL};
@@ -274,9 +280,12 @@ out:
 	if (userns_fd >= 0)
 		close(userns_fd);
 	rci_error_t tmp_err = NULL;
-	lr_remove_tree(root, &tmp_err);
+	lr_remove_tree_at(ctx->state.dfd, root_name, &tmp_err);
 	rci_error_release(&tmp_err);
-	lr_bundle_remove(tmp ? tmp : bundle, &tmp_err);
+	if (committed)
+		lr_bundle_remove(&ctx->state, name, &tmp_err);
+	else if (tmp)
+		lr_bundle_abort(&ctx->state, name);
 	rci_error_release(&tmp_err);
 	return ret;
 }
@@ -384,10 +393,10 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_userns_plan(&plan, err) < 0)
 		return -1;
 	printf("%-24s %-5s %s\n", "CHECK", "STATE", "DETAIL");
-	struct stat st;
-	bool state_ok = stat(ctx->state_dir, &st) == 0 && access(ctx->state_dir, W_OK) == 0;
+	/* Opened means made or found ours and 0700 (state.h). */
+	bool state_ok = ctx->state.dfd >= 0 && faccessat(ctx->state.dfd, ".", W_OK, 0) == 0;
 	row(&r, state_ok ? OK : FAIL, "state dir", "pass a writable --root DIR", "%s",
-	    ctx->state_dir);
+	    ctx->state.dir ? ctx->state.dir : "?");
 	bool userns_ok = check_userns(&r, &plan);
 	check_idmap(&r, &plan);
 	check_tun(&r);

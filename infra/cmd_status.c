@@ -18,7 +18,7 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
 		goto out;
 	json_object_object_add(o, "running", json_object_new_boolean(s.inf != NULL));
-	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state_dir));
+	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state.dir));
 	if (s.inf) {
 		cleanup_free char *userns = lr_infra_userns_path(s.inf);
 		json_object_object_add(o, "pid", json_object_new_int(s.inf->pid));

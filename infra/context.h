@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "state.h"
 
 struct lr_image;
 
@@ -25,7 +26,7 @@ enum lr_exec_mode {
 
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	char *state_dir;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	struct lr_state state;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
 	char *cni_config_dir;	   /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
 	bool cni_config_dir_given; /* it came from --cni-config-dir (lr_ctx_setup) */
 	char **cni_searched;	   /* config dirs considered, for "network not found" */
@@ -46,8 +47,8 @@ void lr_ctx_free(struct lr_ctx *ctx);
 
 /*
  * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
- * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and creates the state
- * dir (0700).
+ * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and opens the state
+ * dir (state.h, created 0700).
  */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
 
@@ -65,7 +66,7 @@ char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char 
 char *lr_ctx_helper(const struct lr_ctx *ctx, rci_error_t *err);
 char *lr_ctx_init_bin(const struct lr_ctx *ctx, rci_error_t *err);
 
-/* `<state>/<name>`, caller frees. */
+/* `<state>/<name>` (lr_state_path; @name one of state.h's), caller frees. */
 char *lr_ctx_path(const struct lr_ctx *ctx, const char *name);
 
 #endif

@@ -123,8 +123,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
-			free(ctx.state_dir);
-			ctx.state_dir = xstrdup(optarg);
+			free(ctx.state.dir);
+			ctx.state.dir = xstrdup(optarg);
 			break;
 		case OPT_CONF:
 			free(ctx.cni_config_dir);

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "number.h"
 #include "slirp.h"
+#include "state.h"
 #include "util.h"
 #include "validate.h"
 
@@ -178,19 +179,14 @@ static char *record_name(const char *id, const char *net)
  * records and adding forwards is one step for concurrent allocs. The lock goes with the fd.
  * Returns the fd, -2 when it does not exist and !@create, or -1 with *err.
  */
-static int open_locked(const struct lr_infra *inf, bool create, rci_error_t *err)
+static int open_locked(const struct lr_ctx *ctx, bool create, rci_error_t *err)
 {
-	cleanup_free char *dir = xasprintf("%s/ports", inf->bundle);
-	if (create && rci_mkdir_p(dir, 0700, true, err) < 0)
-		return -1;
-	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && !create)
-			return -2;
-		return rci_make_error(err, errno, "open `%s`", dir);
-	}
+	static const char dir[] = LR_STATE_BUNDLE "/" LR_BUNDLE_PORTS;
+	cleanup_close int fd = lr_state_open_dir(&ctx->state, dir, create, err);
+	if (fd < 0)
+		return fd;
 	if (TEMP_FAILURE_RETRY(flock(fd, LOCK_EX)) < 0)
-		return rci_make_error(err, errno, "lock `%s`", dir);
+		return rci_make_error(err, errno, "lock `%s/%s`", ctx->state.dir, dir);
 	int ret = fd;
 	fd = -1;
 	return ret;
@@ -291,12 +287,12 @@ static void record_remove(const struct lr_infra *inf, int dfd, const char *name)
 	}
 }
 
-int lr_ports_check(const struct lr_infra *inf, const struct lr_port *ports, size_t n,
+int lr_ports_check(const struct lr_ctx *ctx, const struct lr_port *ports, size_t n,
 		   rci_error_t *err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int dfd = open_locked(inf, false, err);
+	cleanup_close int dfd = open_locked(ctx, false, err);
 	if (dfd == -1 || (dfd >= 0 && check_records(dfd, NULL, ports, n, err) < 0))
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -305,12 +301,12 @@ int lr_ports_check(const struct lr_infra *inf, const struct lr_port *ports, size
 	return 0;
 }
 
-int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net,
-		     const struct lr_port *ports, size_t n, rci_error_t *err)
+int lr_ports_publish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     const char *net, const struct lr_port *ports, size_t n, rci_error_t *err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int dfd = open_locked(inf, true, err);
+	cleanup_close int dfd = open_locked(ctx, true, err);
 	if (dfd < 0)
 		return -1;
 	cleanup_free char *name = record_name(id, net);
@@ -350,10 +346,11 @@ int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net
 	return 0;
 }
 
-void lr_ports_unpublish(const struct lr_infra *inf, const char *id, const char *net)
+void lr_ports_unpublish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+			const char *net)
 {
 	rci_error_t tmp = NULL;
-	cleanup_close int dfd = open_locked(inf, false, &tmp);
+	cleanup_close int dfd = open_locked(ctx, false, &tmp);
 	if (dfd < 0) {
 		if (dfd == -1)
 			rci_warning("%s", tmp->msg);

@@ -9,7 +9,7 @@
 int lr_session_open(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *err)
 {
 	s->inf = NULL;
-	s->lock_fd = lr_lock_open(ctx->state_dir, err);
+	s->lock_fd = lr_lock_open(&ctx->state, err);
 	return s->lock_fd < 0 ? -1 : 0;
 }
 
