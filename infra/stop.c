@@ -15,9 +15,8 @@
 #include <string.h>
 
 /* Longer than the init may take to release every attachment, or stop would cut it short. */
-#define STOP_TIMEOUT_MS (RCI_INIT_GC_TIMEOUT_MS + RCI_INIT_KILL_GRACE_MS + 10000)
-_Static_assert(STOP_TIMEOUT_MS > RCI_INIT_GC_TIMEOUT_MS + RCI_INIT_KILL_GRACE_MS,
-	       "stop must outwait the init's teardown");
+#define STOP_TIMEOUT_MS (RCI_INIT_GC_TIMEOUT_MS + 15000)
+_Static_assert(STOP_TIMEOUT_MS > RCI_INIT_GC_TIMEOUT_MS, "stop must outwait the init's teardown");
 /* Processes left in the infra's mount namespace: killed and waited for, at most this long. */
 #define SWEEP_TIMEOUT_MS 10000
 
