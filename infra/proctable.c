@@ -155,6 +155,18 @@ bool lr_proc_rooted_at(pid_t pid, unsigned long long start, const char *root)
 	       st.st_dev == want.st_dev && st.st_ino == want.st_ino;
 }
 
+/* The next pid of the /proc listing @d, ours skipped; 0 at its end. */
+static pid_t next_pid(DIR *d)
+{
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		uint64_t v;
+		if (rci_parse_u64(de->d_name, LR_PID_MAX, &v) == 0 && v > 0 && (pid_t)v != getpid())
+			return (pid_t)v;
+	}
+	return 0;
+}
+
 /* One pass over /proc: signals the members of @id, returns their pidfds (-1: none) in *fds. */
 static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds)
 {
@@ -162,12 +174,9 @@ static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds
 	cleanup_dir DIR *d = opendir("/proc");
 	if (!d)
 		return 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		uint64_t v;
-		if (rci_parse_u64(de->d_name, LR_PID_MAX, &v) < 0 || v == 0 || (pid_t)v == getpid())
-			continue;
-		long pid = (long)v;
+	pid_t p;
+	while ((p = next_pid(d))) {
+		long pid = (long)p;
 		/* Pinned first: if @pid is reused after this, the signal fails with ESRCH. */
 		int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 		struct lr_ns_id ns;
@@ -240,12 +249,9 @@ void lr_proc_kill_rooted_at(const char *root)
 	cleanup_dir DIR *d = opendir("/proc");
 	if (!d)
 		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		uint64_t v;
-		if (rci_parse_u64(de->d_name, LR_PID_MAX, &v) < 0 || v == 0 || (pid_t)v == getpid())
-			continue;
-		long pid = (long)v;
+	pid_t p;
+	while ((p = next_pid(d))) {
+		long pid = (long)p;
 		char path[64];
 		struct stat st;
 		snprintf(path, sizeof(path), "/proc/%ld/root", pid);

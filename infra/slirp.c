@@ -94,16 +94,8 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	argv[n++] = "tap0";
 	argv[n] = NULL;
 	int extra[2] = {o->exit_fd, ready_w};
-	extern char **environ;
 	struct rci_spawn sp;
-	rci_spawn_init(&sp);
-	sp.path = o->path;
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.out_fd = sp.err_fd = logfd;
-	sp.extra_fds = extra;
-	sp.n_extra = 2;
-	sp.new_session = true;
+	rci_spawn_init_daemon(&sp, o->path, argv, logfd, extra, 2);
 	rci_debug("starting %s --configure --mtu=65520%s%s %s %s tap0", o->path,
 		  o->allow_host_loopback ? "" : " --disable-host-loopback",
 		  ipv6 ? " --enable-ipv6" : "", sock, target);

@@ -95,18 +95,10 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	char *cargs[] = {"create",	   "--bundle", inf->bundle,	"--pid-file", pidfile,
 			 "--preserve-fds", "1",	       LR_CONTAINER_ID, NULL};
 	argv = lr_runtime_argv(rt, inf->runtime_root, cargs);
-	extern char **environ;
 	struct rci_spawn sp;
-	rci_spawn_init(&sp);
-	sp.path = rt->path;
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.out_fd = sp.err_fd = logfd;
-	sp.extra_fds = &exitp[1];
-	sp.n_extra = 1;
+	rci_spawn_init_daemon(&sp, rt->path, argv, logfd, &exitp[1], 1);
 	sp.child_setup = se->userns_fd >= 0 ? lr_userns_join_hook : NULL;
 	sp.child_data = &se->userns_fd;
-	sp.new_session = true;
 	sp.die_with_parent = true;
 	rci_debug("%s create (bundle `%s`)", rt->name, inf->bundle);
 	pid_t rpid = rci_spawn_start(&sp, err);

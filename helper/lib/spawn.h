@@ -87,6 +87,14 @@ int rci_run_checked(const struct rci_spawn *sp, const char *what, char **out, rc
 char *rci_spawn_describe_status(const struct rci_spawn_result *res, long timeout_ms);
 
 /*
+ * rci_spawn_init_daemon() - initialises @sp for rci_spawn_start() of a daemon: @path with @argv
+ * and our environment, stdin /dev/null, stdout and stderr to @log_fd (-1: /dev/null), @extra
+ * (@n_extra fds) as its fds 3, 4..., a session of its own.
+ */
+void rci_spawn_init_daemon(struct rci_spawn *sp, const char *path, char *const *argv, int log_fd,
+			   const int *extra, size_t n_extra);
+
+/*
  * Starts @sp detached (see the DOC above) and returns its pid, or -1 with *err (exec failures
  * included, with their errno). The caller waits for it (rci_spawn_wait) or lets it run.
  */

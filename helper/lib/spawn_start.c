@@ -10,6 +10,21 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+extern char **environ;
+
+void rci_spawn_init_daemon(struct rci_spawn *sp, const char *path, char *const *argv, int log_fd,
+			   const int *extra, size_t n_extra)
+{
+	rci_spawn_init(sp);
+	sp->path = path;
+	sp->argv = argv;
+	sp->envp = environ;
+	sp->out_fd = sp->err_fd = log_fd;
+	sp->extra_fds = extra;
+	sp->n_extra = n_extra;
+	sp->new_session = true;
+}
+
 pid_t rci_spawn_start(const struct rci_spawn *sp, rci_error_t *err)
 {
 	cleanup_close int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);

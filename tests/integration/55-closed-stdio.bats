@@ -17,14 +17,6 @@ setup_file() {
 	check_files "$L" "$BUILD/rootless-cni-infra-init"
 }
 
-teardown() {
-	if [ -n "${STANDIN_PID:-}" ]; then
-		standin_stop
-	fi
-	"$L" --root "$STATE" stop >/dev/null 2>&1 || true
-	rm -rf "$STATE" "$WORK"
-}
-
 # closed FD CMD...: runs CMD with fd FD (0, 1 or 2) closed, as a caller that closed it would.
 closed() {
 	local fd=$1
@@ -77,6 +69,9 @@ helper_state_clean() {
 
 @test "closed stdio: the helper works and keeps its state intact" {
 	standin_start
+	# Killed by the teardown (launcher.bash) should the test fail before standin_stop.
+	# shellcheck disable=SC2034 # read by teardown
+	KILL_PIDS="$STANDIN_PID $SLIRP_PID"
 	bridge_net net1 cni-net1 10.89.0.0/24
 	run rci_closed 1 alloc c1 net1 pod1 "" ""
 	assert_status 0
@@ -100,4 +95,5 @@ helper_state_clean() {
 	run --separate-stderr rci is-idle
 	assert_json '.idle == true'
 	helper_state_clean
+	standin_stop
 }

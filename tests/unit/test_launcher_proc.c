@@ -38,13 +38,8 @@ static char *run_pwd(bool new_session, const char *dir)
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	char *argv[] = {"/bin/sh", "-c", "pwd -P", NULL};
-	extern char **environ;
 	struct rci_spawn sp;
-	rci_spawn_init(&sp);
-	sp.path = "/bin/sh";
-	sp.argv = argv;
-	sp.envp = environ;
-	sp.out_fd = fd;
+	rci_spawn_init_daemon(&sp, "/bin/sh", argv, fd, NULL, 0);
 	sp.new_session = new_session;
 	rci_error_t err = NULL;
 	pid_t pid = rci_spawn_start(&sp, &err);

@@ -100,18 +100,11 @@ static int fallback_child(void)
 	return 0;
 }
 
+/* 12: the fallback called malloc (opendir did) in the child. */
 static void test_cloexec_fallback_allocates_nothing(void **state)
 {
 	(void)state;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fallback_child());
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	/* 12: the fallback called malloc (opendir) in the child. */
-	assert_int_equal(WEXITSTATUS(ws), 0);
+	ut_assert_child_ok(fallback_child);
 }
 
 /*
@@ -125,12 +118,8 @@ static __attribute__((noreturn)) void spawner(int report)
 	if (write(report, &lfd, sizeof(lfd)) != sizeof(lfd) || lfd < 0)
 		_exit(1);
 	char *argv[] = {"sleep", "1000", NULL};
-	extern char **environ;
 	struct rci_spawn sp;
-	rci_spawn_init(&sp);
-	sp.path = "/bin/sleep";
-	sp.argv = argv;
-	sp.envp = environ;
+	rci_spawn_init_daemon(&sp, "/bin/sleep", argv, -1, NULL, 0);
 	sp.die_with_parent = true;
 	rci_error_t err = NULL;
 	rci_spawn_start(&sp, &err);

@@ -34,14 +34,7 @@ static int closed_stdio_child(void)
 static void test_closed_stdio_gets_dev_null(void **state)
 {
 	(void)state;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(closed_stdio_child());
-	int ws = 0;
-	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_true(WIFEXITED(ws));
-	assert_int_equal(WEXITSTATUS(ws), 0);
+	ut_assert_child_ok(closed_stdio_child);
 }
 
 static void test_open_stdio_untouched(void **state)
