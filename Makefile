@@ -133,7 +133,7 @@ $(TEST_BUILD)/rootless-cni-infra: $(call test_variant,helper/main.c) $(TEST_LIBR
 
 $(TEST_BUILD)/rootless-cni-launcher: $(call test_variant,infra/main.c) $(TEST_LIBLAUNCHER) \
 	$(TEST_LIBRCI)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
 $(TEST_BUILD)/rootless-cni-infra-init: $(call test_variant,$(INIT_SRCS)) $(TEST_LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

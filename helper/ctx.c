@@ -8,6 +8,7 @@
 #include "log.h"
 #include "netns.h"
 #include "testpoint.h"
+#include "number.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "dnsmasq_shim.h"
 #include "log.h"
+#include "stdfds.h"
 #include "util.h"
 
 #include <signal.h>
@@ -50,6 +51,8 @@ static int fail(rci_error_t err)
 
 int main(int argc, char **argv)
 {
+	if (rci_stdfds_ensure() < 0)
+		return 1;
 	if (argc > 0 && rci_dnsmasq_shim_invoked(argv[0]))
 		return rci_dnsmasq_shim_main(argc, argv);
 	rci_log_init("rootless-cni-infra", RCI_LOG_WARNING);

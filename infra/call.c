@@ -3,6 +3,7 @@
 #include "json.h"
 #include "log.h"
 #include "runtime.h"
+#include "userns.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -24,11 +25,6 @@ static int join_infra(void *data)
 		if (setns(fds[i], infra_ns[i].type) < 0)
 			return -1;
 	return chdir("/");
-}
-
-static int join_user(void *data)
-{
-	return lr_join_userns(*(int *)data);
 }
 
 static char **helper_argv(const struct lr_ctx *ctx, char *const *args)
@@ -128,7 +124,7 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	sp.path = inf->rt.path;
 	sp.argv = argv;
 	sp.envp = environ;
-	sp.child_setup = join_user;
+	sp.child_setup = lr_userns_join_hook;
 	sp.child_data = &user;
 	setup_io(&sp, passthrough);
 	if (rci_spawn_run(&sp, res, err) < 0)
@@ -139,12 +135,11 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
-	const char *mode = getenv("RCI_EXEC");
-	if (!mode || strcmp(mode, "runtime") != 0) {
+	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;
 		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0)
 			return 0;
-		if (mode && !strcmp(mode, "direct")) {
+		if (ctx->exec_mode == LR_EXEC_DIRECT) {
 			*err = tmp;
 			return -1;
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "json.h"
 #include "log.h"
 #include "netconf.h"
@@ -81,19 +81,21 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	    rci_validate_pod_name(pod, err) < 0 || (*pos[3] && rci_validate_ip(pos[3], err) < 0) ||
 	    (*pos[4] && rci_validate_mac(pos[4], err) < 0))
 		goto out;
-	if (lr_netconf_check(ctx, net, err) < 0)
-		goto out;
 	if (nports) {
 		cleanup_free char *m = lr_ports_mappings(ports, nports);
 		char *e = xasprintf("RCI_PORT_MAPPINGS=%s", m);
 		rci_strv_push(&ctx->extra_env, e);
 		free(e);
 	}
-	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, true, err) < 0)
+	/* The network is checked under the lock (netconf.h: --image), before anything starts. */
+	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0 ||
+	    lr_netconf_check(ctx, net, err) < 0)
+		goto out;
+	if (!s.inf && lr_session_shared(ctx, &s, true, err) < 0)
 		goto out;
 
 	/* A taken host port fails here, before the CNI ADD. */
-	if (lr_ports_check(s.inf, ports, nports, err) < 0)
+	if (lr_ports_check(ctx, ports, nports, err) < 0)
 		goto reap;
 
 	char *aargs[] = {"alloc", (char *)id, (char *)net, (char *)pod, pos[3], pos[4], NULL};
@@ -146,10 +148,10 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (ifname)
 		json_object_object_add(out, "ifname", json_object_new_string(ifname));
 	json_object_object_add(out, "result", result);
-	if (lr_ports_publish(s.inf, id, net, ports, nports, err) < 0)
+	if (lr_ports_publish(ctx, s.inf, id, net, ports, nports, err) < 0)
 		goto undo;
 	if (rci_json_print(out, err) < 0) {
-		lr_ports_unpublish(s.inf, id, net);
+		lr_ports_unpublish(ctx, s.inf, id, net);
 		goto undo;
 	}
 	ret = 0;

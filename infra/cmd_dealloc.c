@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "json.h"
 #include "log.h"
 #include "ports.h"
@@ -26,7 +26,7 @@ int lr_cmd_dealloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		cleanup_json json_object *r = lr_call_json(ctx, s.inf, args, err);
 		if (!r)
 			goto out;
-		lr_ports_unpublish(s.inf, id, net);
+		lr_ports_unpublish(ctx, s.inf, id, net);
 		/* The helper says whether attachments remain: then no reap (exclusive lock plus an
 		 * is-idle exec) is needed now; any later change is reaped by whoever makes it. */
 		json_object *idle = rci_json_get_type(r, "idle", json_type_boolean);

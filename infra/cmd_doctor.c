@@ -6,10 +6,14 @@
  * something needed is missing, warnings do not count.
  */
 #include "bundle.h"
-#include "commands.h"
+#include "state.h"
+#include "tree.h"
+#include "program.h"
+#include "launcher_commands.h"
 #include "conf.h"
 #include "netconf.h"
-#include "proc.h"
+#include "number.h"
+#include "proctable.h"
 #include "rootfs.h"
 #include "runtime.h"
 #include "spawn.h"
@@ -17,6 +21,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
@@ -61,37 +66,33 @@ static void row(struct report *r, enum verdict v, const char *check, const char 
 		r->failed++;
 }
 
-static char *first_line(const char *prog, const char *arg)
+/* The first line `@prog --version` prints, NULL when it fails (newuidmap has no --version). */
+static char *version_of(const char *prog)
 {
-	char *argv[] = {(char *)prog, (char *)arg, NULL};
+	char *argv[] = {(char *)prog, "--version", NULL};
 	extern char **environ;
 	struct rci_spawn sp;
-	struct rci_spawn_result res;
-	rci_error_t err = NULL;
 	rci_spawn_init(&sp);
 	sp.path = prog;
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.timeout_ms = 10000;
 	sp.max_output = 65536;
-	if (rci_spawn_run(&sp, &res, &err) < 0) {
+	cleanup_free char *out = NULL;
+	rci_error_t err = NULL;
+	if (rci_run_checked(&sp, prog, &out, &err) < 0) {
 		rci_error_release(&err);
 		return NULL;
 	}
-	char *text = *res.out ? res.out : res.err;
-	text[strcspn(text, "\n")] = '\0';
-	char *line = xstrdup(text);
-	rci_spawn_result_free(&res);
-	return line;
+	out[strcspn(out, "\n")] = '\0';
+	return *out ? xstrdup(out) : NULL;
 }
 
+/* A /proc/sys value, -1 when unreadable or not a number up to INT_MAX. */
 static int read_int(const char *path)
 {
-	cleanup_file FILE *f = fopen(path, "re");
-	int v = -1;
-	if (!f || fscanf(f, "%d", &v) != 1)
-		return -1;
-	return v;
+	uint64_t v;
+	return rci_read_u64_file(path, INT_MAX, &v) < 0 ? -1 : (int)v;
 }
 
 static bool check_userns(struct report *r, const struct lr_userns_plan *plan)
@@ -182,20 +183,25 @@ static void check_program(struct report *r, const char *name, const char *fix, b
 		row(r, needed ? FAIL : WARN, name, fix, "not found in PATH");
 		return;
 	}
-	cleanup_free char *v = first_line(path, "--version");
+	cleanup_free char *v = version_of(path);
 	row(r, OK, name, NULL, "%s (%s)", path, v ? v : "?");
 }
 
 /* The pid in a name ending "-<pid>" (or "-<pid>-<n>" for @twice), 0 when there is none. */
 static long name_pid(const char *name, bool twice)
 {
+	const char *end = name + strlen(name);
 	const char *dash = strrchr(name, '-');
 	if (twice && dash) {
-		cleanup_free char *head = xstrndup(name, (size_t)(dash - name));
-		const char *d2 = strrchr(head, '-');
-		return d2 ? strtol(d2 + 1, NULL, 10) : 0;
+		end = dash;
+		while (dash > name && *--dash != '-')
+			;
 	}
-	return dash ? strtol(dash + 1, NULL, 10) : 0;
+	uint64_t v;
+	if (!dash || *dash != '-' ||
+	    rci_parse_u64_n(dash + 1, (size_t)(end - dash - 1), LR_PID_MAX, &v) < 0)
+		return 0;
+	return (long)v;
 }
 
 /*
@@ -204,7 +210,12 @@ static long name_pid(const char *name, bool twice)
  */
 static void sweep_stale(const struct lr_ctx *ctx)
 {
-	cleanup_dir DIR *d = opendir(ctx->state_dir);
+	int fd = ctx->state.dfd >= 0
+		     ? openat(ctx->state.dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		     : -1;
+	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		const char *n = de->d_name;
@@ -217,9 +228,8 @@ static void sweep_stale(const struct lr_ctx *ctx)
 			pid = name_pid(n, true);
 		if (pid <= 0 || pid == getpid() || lr_proc_alive((pid_t)pid, 0))
 			continue;
-		cleanup_free char *p = xasprintf("%s/%s", ctx->state_dir, n);
 		rci_error_t tmp = NULL;
-		if (lr_remove_tree(p, &tmp) < 0)
+		if (lr_remove_tree_at(ctx->state.dfd, n, &tmp) < 0)
 			rci_error_release(&tmp);
 	}
 }
@@ -231,11 +241,13 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	rci_error_t err = NULL;
 	int ret = -1;
 	int userns_fd = -1;
+	bool committed = false;
 	/* Per process: concurrent doctors must not share (or remove) each other's bundle. */
-	cleanup_free char *name = xasprintf("doctor-%s-%d", rt->name, (int)getpid());
-	cleanup_free char *root = xasprintf("%s/.doctor-runtime-%d", ctx->state_dir, (int)getpid());
-	cleanup_free char *bundle = NULL;
-	cleanup_free char *tmp = lr_bundle_begin(ctx->state_dir, name, &err);
+	cleanup_free char *name = xasprintf(LR_STATE_DOCTOR_BUNDLE_FMT, rt->name, (int)getpid());
+	cleanup_free char *root_name = xasprintf(LR_STATE_DOCTOR_RUNTIME_FMT, (int)getpid());
+	cleanup_free char *root = lr_state_path(&ctx->state, root_name);
+	cleanup_free char *bundle = lr_state_path(&ctx->state, name);
+	cleanup_free char *tmp = lr_bundle_begin(&ctx->state, name, &err);
 	cleanup_json json_object *mounts = json_object_new_array();
 	cleanup_free char *cni_path = NULL;
 	cleanup_json json_object *config = NULL;
@@ -252,11 +264,9 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	char *env[] = {"PATH=/usr/bin:/bin", NULL};
 	struct lr_bundle_opts bo = {args, env, mounts, "doctor"};
 	config = lr_bundle_config(&bo);
-	if (lr_bundle_commit(tmp, ctx->state_dir, name, config, &err) < 0)
+	if (lr_bundle_commit(&ctx->state, name, config, &err) < 0)
 		goto out;
-	free(tmp);
-	tmp = NULL;
-	bundle = xasprintf("%s/%s", ctx->state_dir, name);
+	committed = true;
 	if (!plan->shared && (userns_fd = lr_userns_create(plan, &err)) < 0)
 		goto out;
 	char *rargs[] = {"run", "--bundle", bundle, id, NULL};
@@ -270,9 +280,12 @@ out:
 	if (userns_fd >= 0)
 		close(userns_fd);
 	rci_error_t tmp_err = NULL;
-	lr_remove_tree(root, &tmp_err);
+	lr_remove_tree_at(ctx->state.dfd, root_name, &tmp_err);
 	rci_error_release(&tmp_err);
-	lr_bundle_remove(tmp ? tmp : bundle, &tmp_err);
+	if (committed)
+		lr_bundle_remove(&ctx->state, name, &tmp_err);
+	else if (tmp)
+		lr_bundle_abort(&ctx->state, name);
 	rci_error_release(&tmp_err);
 	return ret;
 }
@@ -288,7 +301,7 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 			row(r, WARN, names[i], NULL, "not installed");
 			continue;
 		}
-		cleanup_free char *v = first_line(path, "--version");
+		cleanup_free char *v = version_of(path);
 		struct lr_runtime rt = {(char *)names[i], path, !strcmp(names[i], "crun")};
 		cleanup_free char *msg = NULL;
 		if (!userns_ok) {
@@ -380,10 +393,10 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_userns_plan(&plan, err) < 0)
 		return -1;
 	printf("%-24s %-5s %s\n", "CHECK", "STATE", "DETAIL");
-	struct stat st;
-	bool state_ok = stat(ctx->state_dir, &st) == 0 && access(ctx->state_dir, W_OK) == 0;
+	/* Opened means made or found ours and 0700 (state.h). */
+	bool state_ok = ctx->state.dfd >= 0 && faccessat(ctx->state.dfd, ".", W_OK, 0) == 0;
 	row(&r, state_ok ? OK : FAIL, "state dir", "pass a writable --root DIR", "%s",
-	    ctx->state_dir);
+	    ctx->state.dir ? ctx->state.dir : "?");
 	bool userns_ok = check_userns(&r, &plan);
 	check_idmap(&r, &plan);
 	check_tun(&r);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "fs.h"
 #include "json.h"
 #include "log.h"
-#include "runtime.h"
+#include "userns.h"
 #include "session.h"
+#include "state.h"
 #include "slirp.h"
 #include "util.h"
 #include "validate.h"
@@ -113,22 +114,28 @@ static char *resolv_conf(const struct lr_ctx *ctx, const struct lr_infra *inf, c
 	return text;
 }
 
-/* Writes @text to a new file in the state dir; returns its path or NULL with *err. */
+/* Removes this process's resolv.conf file of the state dir, if any. */
+static void remove_temp(const struct lr_ctx *ctx)
+{
+	cleanup_free char *name = xasprintf(LR_STATE_ENTER_RESOLV_FMT, (int)getpid());
+	unlinkat(ctx->state.dfd, name, 0);
+}
+
+/* Writes @text to a new file of the state dir; returns its path (for mount) or NULL with *err. */
 static char *write_temp(const struct lr_ctx *ctx, const char *text, rci_error_t *err)
 {
-	char *path = xasprintf("%s/.enter-%d.resolv.conf", ctx->state_dir, (int)getpid());
+	cleanup_free char *name = xasprintf(LR_STATE_ENTER_RESOLV_FMT, (int)getpid());
 	/* A file left by a killed enter whose pid we now have: ours to replace. */
-	unlink(path);
-	cleanup_close int fd =
-	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	remove_temp(ctx);
+	cleanup_close int fd = openat(ctx->state.dfd, name,
+				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || rci_write_all(fd, text, strlen(text)) < 0) {
-		rci_make_error(err, errno, "write `%s`", path);
+		rci_make_error(err, errno, "write `%s/%s`", ctx->state.dir, name);
 		if (fd >= 0)
-			unlink(path);
-		free(path);
+			remove_temp(ctx);
 		return NULL;
 	}
-	return path;
+	return lr_state_path(&ctx->state, name);
 }
 
 /*
@@ -214,7 +221,7 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (private_resolv_conf(conf, err) < 0)
 		goto out;
 	/* The mount holds the file: its name can go now. */
-	unlink(conf);
+	remove_temp(ctx);
 	/* The lock fd is close-on-exec: CMD does not hold the launcher lock. */
 	fflush(stdout);
 	execvp(argv[first], argv + first);
@@ -222,7 +229,7 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 			    "exec `%s`", argv[first]);
 out:
 	if (conf)
-		unlink(conf);
+		remove_temp(ctx);
 	lr_session_close(&s);
 	return ret;
 }

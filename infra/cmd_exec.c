@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "session.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "json.h"
 #include "ports.h"
 #include "session.h"
@@ -12,7 +12,8 @@
 #define SYNOPSIS "gc [LIVE_ID]..."
 
 /* Removes the slirp4netns forwards of each released "ID/NET" (the helper already DELeted it). */
-static void unpublish_released(const struct lr_infra *inf, json_object *out)
+static void unpublish_released(const struct lr_ctx *ctx, const struct lr_infra *inf,
+			       json_object *out)
 {
 	json_object *released = rci_json_get_type(out, "released", json_type_array);
 	for (size_t i = 0; released && i < json_object_array_length(released); i++) {
@@ -21,7 +22,7 @@ static void unpublish_released(const struct lr_infra *inf, json_object *out)
 		if (!slash)
 			continue;
 		cleanup_free char *id = xstrndup(what, (size_t)(slash - what));
-		lr_ports_unpublish(inf, id, slash + 1);
+		lr_ports_unpublish(ctx, inf, id, slash + 1);
 	}
 }
 
@@ -52,7 +53,7 @@ int lr_cmd_gc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		out = lr_call_json(ctx, s.inf, args, err);
 		if (!out)
 			goto out;
-		unpublish_released(s.inf, out);
+		unpublish_released(ctx, s.inf, out);
 	} else {
 		out = json_object_new_object();
 		json_object_object_add(out, "released", json_object_new_array());

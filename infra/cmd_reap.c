@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "commands.h"
+#include "launcher_commands.h"
 #include "session.h"
 
 int lr_cmd_reap(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
-#include "commands.h"
+#include "launcher_commands.h"
 #include "infra.h"
 #include "json.h"
 #include "session.h"
@@ -18,7 +18,7 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
 		goto out;
 	json_object_object_add(o, "running", json_object_new_boolean(s.inf != NULL));
-	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state_dir));
+	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state.dir));
 	if (s.inf) {
 		cleanup_free char *userns = lr_infra_userns_path(s.inf);
 		json_object_object_add(o, "pid", json_object_new_int(s.inf->pid));
@@ -27,6 +27,8 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		json_object_object_add(o, "bundle", json_object_new_string(s.inf->bundle));
 		json_object_object_add(o, "userns", json_object_new_string(userns));
 		json_object_object_add(o, "ownUserns", json_object_new_boolean(s.inf->own_userns));
+		json_object_object_add(o, "allowHostLoopback",
+				       json_object_new_boolean(s.inf->allow_host_loopback));
 		if (s.inf->image) /* --image: the manifest digest it runs from */
 			json_object_object_add(o, "image", json_object_new_string(s.inf->image));
 		rci_error_t tmp = NULL;

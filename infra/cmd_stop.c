@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "commands.h"
+#include "launcher_commands.h"
 #include "infra.h"
 #include "session.h"
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "context.h"
 #include "exec.h"
+#include "program.h"
 #include "fs.h"
 #include "image.h"
 #include "log.h"
 #include "userns.h"
 #include "util.h"
+#include "validate.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,11 +22,12 @@ static const char *const default_plugin_dirs[] = {"/usr/lib/cni", "/usr/libexec/
 void lr_ctx_init(struct lr_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->state.dfd = -1;
 }
 
 void lr_ctx_free(struct lr_ctx *ctx)
 {
-	free(ctx->state_dir);
+	lr_state_close(&ctx->state);
 	free(ctx->cni_config_dir);
 	rci_strv_free(ctx->cni_searched);
 	rci_strv_free(ctx->plugin_dirs);
@@ -34,11 +37,12 @@ void lr_ctx_free(struct lr_ctx *ctx)
 	free(ctx->self_dir);
 	rci_strv_free(ctx->extra_env);
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->state.dfd = -1;
 }
 
 char *lr_ctx_path(const struct lr_ctx *ctx, const char *name)
 {
-	return xasprintf("%s/%s", ctx->state_dir, name);
+	return lr_state_path(&ctx->state, name);
 }
 
 static bool is_dir(const char *p)
@@ -72,6 +76,24 @@ static int absolutize(char **path, const char *option, rci_error_t *err)
 	return 0;
 }
 
+static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
+{
+	const char *mode = getenv("RCI_EXEC");
+	if (!mode || !*mode)
+		ctx->exec_mode = LR_EXEC_AUTO;
+	else if (!strcmp(mode, "direct"))
+		ctx->exec_mode = LR_EXEC_DIRECT;
+	else if (!strcmp(mode, "runtime"))
+		ctx->exec_mode = LR_EXEC_RUNTIME;
+	else {
+		cleanup_free char *shown = rci_printable(mode, 64);
+		return rci_make_error_kind(
+		    err, RCI_ERR_USAGE, 0,
+		    "$RCI_EXEC `%s`: must be `direct` or `runtime` (or unset)", shown);
+	}
+	return 0;
+}
+
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
 	/* Forwarded into the infra (lr_infra_env): refuse what the helper would, before a start. */
@@ -84,11 +106,11 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		exe[n] = '\0';
 		ctx->self_dir = xstrdup(dirname(exe));
 	}
-	if (!ctx->state_dir)
-		ctx->state_dir = default_state_dir();
-	if (ctx->state_dir[0] != '/')
+	if (!ctx->state.dir)
+		ctx->state.dir = default_state_dir();
+	if (ctx->state.dir[0] != '/')
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "--root `%s` must be absolute",
-					   ctx->state_dir);
+					   ctx->state.dir);
 	if (!ctx->plugin_dirs) {
 		ctx->plugin_dirs_default = true;
 		for (size_t i = 0; i < RCI_ARRAY_SIZE(default_plugin_dirs); i++)
@@ -97,8 +119,8 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		if (!ctx->plugin_dirs)
 			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
 	}
-	if (rci_mkdir_p(ctx->state_dir, 0700, true, err) < 0)
-		return rci_error_wrap(err, "state directory");
+	if (lr_state_open(&ctx->state, err) < 0)
+		return -1;
 	/*
 	 * Relative paths would be resolved later against other directories (runc resolves bind
 	 * sources against the bundle) and recorded as given: make them absolute now.
@@ -111,7 +133,7 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 	for (size_t i = 0; !ctx->plugin_dirs_default && ctx->plugin_dirs[i]; i++)
 		if (absolutize(&ctx->plugin_dirs[i], "--cni-plugin-dir", err) < 0)
 			return -1;
-	return 0;
+	return read_exec_mode(ctx, err);
 }
 
 /* True when @dir holds at least one CNI configuration file. */

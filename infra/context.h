@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "state.h"
 
 struct lr_image;
 
@@ -16,9 +17,16 @@ struct lr_image;
 #define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LR_CONTAINER_ID "rootless-cni-infra"
 
+/* How helper calls reach the infra ($RCI_EXEC, call.h). */
+enum lr_exec_mode {
+	LR_EXEC_AUTO,	 /* unset: join the namespaces, the runtime's exec if that fails */
+	LR_EXEC_DIRECT,	 /* "direct": join only */
+	LR_EXEC_RUNTIME, /* "runtime": the runtime's exec only */
+};
+
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	char *state_dir;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	struct lr_state state;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
 	char *cni_config_dir;	   /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
 	bool cni_config_dir_given; /* it came from --cni-config-dir (lr_ctx_setup) */
 	char **cni_searched;	   /* config dirs considered, for "network not found" */
@@ -27,15 +35,21 @@ struct lr_ctx {
 	char *image;		   /* --image OCI layout, NULL: imageless */
 	struct lr_image *img;	   /* --image, once lr_image_setup prepared it (image.h) */
 	bool plugin_dirs_default;  /* no --cni-plugin-dir: the distribution's or the image's */
+	bool allow_host_loopback;  /* --allow-host-loopback: 10.0.2.2 is the host's 127.0.0.1 */
 	bool debug;
-	char *self_dir;	  /* directory of the launcher binary */
-	char **extra_env; /* added to the helper's environment for one call */
+	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
+	char *self_dir;		     /* directory of the launcher binary */
+	char **extra_env;	     /* added to the helper's environment for one call */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
 void lr_ctx_free(struct lr_ctx *ctx);
 
-/* Fills the defaults of DESIGN.md's Contract 2 and creates the state dir (0700). */
+/*
+ * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
+ * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and opens the state
+ * dir (state.h, created 0700).
+ */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
 
 /*
@@ -52,7 +66,7 @@ char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char 
 char *lr_ctx_helper(const struct lr_ctx *ctx, rci_error_t *err);
 char *lr_ctx_init_bin(const struct lr_ctx *ctx, rci_error_t *err);
 
-/* `<state>/<name>`, caller frees. */
+/* `<state>/<name>` (lr_state_path; @name one of state.h's), caller frees. */
 char *lr_ctx_path(const struct lr_ctx *ctx, const char *name);
 
 #endif

@@ -3,12 +3,10 @@
 #define LR_INFRA_H
 
 #include <stdbool.h>
-#include <sys/types.h>
-#include <json-c/json.h>
 
 #include "context.h"
 #include "error.h"
-#include "proc.h"
+#include "record.h"
 #include "runtime.h"
 
 /*
@@ -17,8 +15,9 @@
  * start: build the bundle (rootfs.h, bundle.h) -> `RUNTIME create --preserve-fds 1` inside the
  * user namespace (userns.h), fd 3 being the write end of slirp4netns' exit pipe -> slirp4netns
  * on the created pid, ready handshake -> `RUNTIME start` -> wait for the init's pid file ->
- * write <state>/infra.json. Any failure undoes every step; with no --runtime the next runtime
- * is tried, so the one that works on this host wins.
+ * write <state>/infra.json (record.h). Any failure undoes every step; with no --runtime the next
+ * runtime is tried, so the one that works on this host wins. The image (--image) is prepared
+ * again under the lock, which the pruning of the image cache also takes.
  *
  * A provisional record (runtime, root, bundle, no pid) is written before `create`, and
  * completed as the pid and slirp4netns become known, so a launcher killed mid-start leaves
@@ -29,65 +28,58 @@
  * mount namespace is SIGKILLed (the host PID namespace and no cgroup mean neither the runtime
  * nor the init can find a daemon a plugin started, or anything joined with nsenter), then
  * `delete --force`, slirp4netns ends on the exit pipe's hang-up (killed if not), then the
- * socket, bundle, runtime state and record go. A dead infra (SIGKILLed, host reboot of /run)
- * goes through the same cleanup: the next command notices and starts afresh.
+ * socket, bundle, runtime state and record go. The namespace is opened while the init is
+ * verifiably alive (pid and start time) and held open until the sweep: a recorded namespace
+ * number is never trusted, since the kernel reuses it once the namespace dies (issue 13). A
+ * dead infra (SIGKILLed, host reboot of /run) goes through the same cleanup minus that sweep:
+ * what it left is found by its root, the bundle's rootfs. The next command notices and starts
+ * afresh.
  */
-struct lr_infra {
-	struct lr_runtime rt;
-	char *runtime_root;
-	char *bundle;
-	char *api_socket;
-	char *cni_path; /* CNI_PATH inside the infra */
-	pid_t pid;	/* the init, a host pid (host PID namespace) */
-	unsigned long long pid_start;
-	pid_t slirp_pid;
-	unsigned long long slirp_start;
-	bool own_userns; /* the launcher made the user namespace: runtime calls must join it */
-	char *image;	 /* --image: the manifest digest it runs from; NULL: imageless */
-	struct lr_ns_id mntns; /* its mount namespace; zero when not known yet */
-	bool ready;	       /* started; false in a provisional record */
-	char *cni_config_dir;  /* the host dir mounted at /etc/cni/net.d */
-	char **plugin_dirs;    /* the host plugin dirs it was started with */
-};
-
-void lr_infra_free(struct lr_infra *inf);
-
-/* Reads <state>/infra.json: 0 with *out NULL when there is none, -1 with *err if unreadable. */
-int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err);
-
-/* The infra finished starting and its init is still the process that was started. */
-bool lr_infra_alive(const struct lr_infra *inf);
-
-/* Starts the infra when it is not running (cleaning up a dead one first). */
+/*
+ * Starts the infra when it is not running (start.c), cleaning up a dead one first; fails over
+ * a survivor of the last one (lr_infra_stop). *out is the running infra's record.
+ */
 int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err);
 
-/* Stops @inf (NULL: whatever the state dir holds) and removes every trace of it. */
+/*
+ * Stops @inf (NULL: whatever the state dir holds) and removes every trace of it (stop.c). Fails
+ * when its init or slirp4netns survives SIGKILL: then the record stays, so that a later stop
+ * retries (nothing else would know the survivor, which keeps the host ports).
+ */
 int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err);
+
+/*
+ * Undoes a start that failed (start.c): when @created (the runtime's `create` ran, with @rt in
+ * the user namespace @userns_fd), kills the init, sweeps its mount namespace (@mntns_fd, or
+ * opened now), deletes the container; then kills and reaps slirp4netns (our child) and removes
+ * the files. Best effort.
+ */
+void lr_infra_discard(struct lr_ctx *ctx, struct lr_infra *inf, const struct lr_runtime *rt,
+		      bool created, int userns_fd, int mntns_fd);
 
 /* True when the state dir holds anything of an infra (record, bundle, socket, runtime state). */
 bool lr_infra_leftovers(const struct lr_ctx *ctx);
 
 /*
- * Environment of a helper call in the infra: the infra's own (PATH, CNI_PATH...), then this
+ * The infra's own environment (env.c): PATH, CNI_PATH and the rest that config.json gives the
+ * init, and that every helper call starts from. Caller frees (rci_strv_free).
+ */
+char **lr_infra_base_env(const struct lr_infra *inf);
+
+/*
+ * Environment of a helper call in the infra: the infra's own (lr_infra_base_env), then this
  * command's (ctx->extra_env, RCI_PLUGIN_TIMEOUT). The init's environment in config.json is the
  * first part only: nothing of the command that happened to start the infra.
  */
 char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf);
 
 /*
- * Fails with RCI_ERR_CONFLICT when this command names a --cni-config-dir, --cni-plugin-dir or
- * --runtime other than the ones the running @inf was started with (it would silently ignore
- * them otherwise).
+ * Fails with RCI_ERR_CONFLICT when this command names a --cni-config-dir, --cni-plugin-dir,
+ * --runtime or --image other than the ones the running @inf was started with, --image against
+ * an imageless infra, or --allow-host-loopback against an infra started without it (it would
+ * silently ignore them otherwise; options.c). --image is compared by manifest digest, so it
+ * prepares ctx->img: call under the launcher lock.
  */
-int lr_infra_check_options(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
-
-/*
- * OCI LinuxIDMapping objects of the infra's user namespace (lr_userns_mappings), checked to
- * still be the infra's once read (pid reuse).
- */
-json_object *lr_infra_mappings(const struct lr_infra *inf, bool gid, rci_error_t *err);
-
-/* "/proc/<pid>/ns/user". */
-char *lr_infra_userns_path(const struct lr_infra *inf);
+int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootless-cni-launcher: creates, execs into and reaps the rootless CNI infra container. */
-#include "commands.h"
+#include "launcher_commands.h"
 #include "context.h"
 #include "json.h"
 #include "log.h"
+#include "stdfds.h"
 #include "userns.h"
 #include "util.h"
 #include "validate.h"
@@ -55,6 +56,8 @@ static void usage(FILE *f)
 	    "  --runtime NAME|PATH     OCI runtime (default: runc or crun, whichever works)\n"
 	    "  --image OCI_LAYOUT      run the infra from this OCI image layout (make image);\n"
 	    "                          default: imageless, from the host's files\n"
+	    "  --allow-host-loopback   let containers reach the host's 127.0.0.1 at 10.0.2.2\n"
+	    "                          (default: refused, as podman does)\n"
 	    "  --debug                 log what happens on stderr\n"
 	    "  -h, --help              show this help;  -v, --version  print the version\n"
 	    "\n"
@@ -82,13 +85,22 @@ static void set_dirs(char ***v, const char *arg)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = 256, OPT_CONF, OPT_PLUGIN, OPT_RUNTIME, OPT_IMAGE, OPT_DEBUG };
+	enum {
+		OPT_ROOT = 256,
+		OPT_CONF,
+		OPT_PLUGIN,
+		OPT_RUNTIME,
+		OPT_IMAGE,
+		OPT_HOST_LOOPBACK,
+		OPT_DEBUG
+	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"cni-config-dir", required_argument, NULL, OPT_CONF},
 	    {"cni-plugin-dir", required_argument, NULL, OPT_PLUGIN},
 	    {"runtime", required_argument, NULL, OPT_RUNTIME},
 	    {"image", required_argument, NULL, OPT_IMAGE},
+	    {"allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK},
 	    {"debug", no_argument, NULL, OPT_DEBUG},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
@@ -98,6 +110,9 @@ int main(int argc, char **argv)
 	rci_error_t err = NULL;
 	int ret = 0;
 
+	/* Before anything opens a file: it would become a closed stdout (issue 13). */
+	if (rci_stdfds_ensure() < 0)
+		return RCI_ERR_FAILED;
 	rci_log_init("rootless-cni-launcher", RCI_LOG_WARNING);
 	/* A reader that goes away must not kill us halfway through a teardown. */
 	signal(SIGPIPE, SIG_IGN);
@@ -108,8 +123,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
-			free(ctx.state_dir);
-			ctx.state_dir = xstrdup(optarg);
+			free(ctx.state.dir);
+			ctx.state.dir = xstrdup(optarg);
 			break;
 		case OPT_CONF:
 			free(ctx.cni_config_dir);
@@ -125,6 +140,9 @@ int main(int argc, char **argv)
 		case OPT_IMAGE:
 			free(ctx.image);
 			ctx.image = xstrdup(optarg);
+			break;
+		case OPT_HOST_LOOPBACK:
+			ctx.allow_host_loopback = true;
 			break;
 		case OPT_DEBUG:
 			ctx.debug = true;

@@ -19,6 +19,8 @@ int lr_netconf_find(struct lr_ctx *ctx, const char *name, struct cni_netconf **o
  * Checks on the host, before any infra is started, that network @name exists (as
  * lr_netconf_find) and that each of its plugins is in the plugin dirs: "CNI plugin `y` not
  * found in `dirs`" (exit 3). The helper repeats the checks inside; these name the host paths.
+ * With --image the plugins are the image's, so it prepares the image in the cache: call it under
+ * the launcher lock (shared is enough), or a concurrent start may prune the entry under it.
  */
 int lr_netconf_check(struct lr_ctx *ctx, const char *name, rci_error_t *err);
 

@@ -3,13 +3,16 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
+#include "number.h"
 #include "slirp.h"
+#include "state.h"
 #include "util.h"
 #include "validate.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -117,11 +120,10 @@ char *lr_ports_mappings(const struct lr_port *ports, size_t n)
 
 static int unprivileged_port_start(void)
 {
-	cleanup_file FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
-	int v = 1024;
-	if (f && fscanf(f, "%d", &v) != 1)
-		v = 1024;
-	return v;
+	uint64_t v;
+	if (rci_read_u64_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 65536, &v) < 0)
+		return 1024;
+	return (int)v;
 }
 
 /*
@@ -177,19 +179,14 @@ static char *record_name(const char *id, const char *net)
  * records and adding forwards is one step for concurrent allocs. The lock goes with the fd.
  * Returns the fd, -2 when it does not exist and !@create, or -1 with *err.
  */
-static int open_locked(const struct lr_infra *inf, bool create, rci_error_t *err)
+static int open_locked(const struct lr_ctx *ctx, bool create, rci_error_t *err)
 {
-	cleanup_free char *dir = xasprintf("%s/ports", inf->bundle);
-	if (create && rci_mkdir_p(dir, 0700, true, err) < 0)
-		return -1;
-	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT && !create)
-			return -2;
-		return rci_make_error(err, errno, "open `%s`", dir);
-	}
+	static const char dir[] = LR_STATE_BUNDLE "/" LR_BUNDLE_PORTS;
+	cleanup_close int fd = lr_state_open_dir(&ctx->state, dir, create, err);
+	if (fd < 0)
+		return fd;
 	if (TEMP_FAILURE_RETRY(flock(fd, LOCK_EX)) < 0)
-		return rci_make_error(err, errno, "lock `%s`", dir);
+		return rci_make_error(err, errno, "lock `%s/%s`", ctx->state.dir, dir);
 	int ret = fd;
 	fd = -1;
 	return ret;
@@ -218,12 +215,6 @@ static json_object *record_read(int dfd, const char *name)
 	return a;
 }
 
-static int get_int(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
-}
-
 /* A port of @ports another attachment published (its record is not @own): a conflict. */
 static int check_records(int dfd, const char *own, const struct lr_port *ports, size_t n,
 			 rci_error_t *err)
@@ -246,8 +237,11 @@ static int check_records(int dfd, const char *own, const struct lr_port *ports, 
 		for (size_t k = 0; rec && k < json_object_array_length(rec); k++) {
 			json_object *e = json_object_array_get_idx(rec, k);
 			const char *proto = rci_json_get_string(e, "proto");
+			uint64_t host = 0;
+			if (rci_json_get_uint(e, "hostPort", 65535, &host) < 0)
+				continue;
 			for (size_t i = 0; proto && i < n; i++) {
-				if (ports[i].host != get_int(e, "hostPort") ||
+				if ((uint64_t)ports[i].host != host ||
 				    strcmp(ports[i].proto, proto) != 0)
 					continue;
 				cleanup_free char *id =
@@ -269,7 +263,10 @@ static void remove_forwards(const struct lr_infra *inf, json_object *rec)
 {
 	for (size_t k = 0; k < json_object_array_length(rec); k++) {
 		rci_error_t tmp = NULL;
-		int id = get_int(json_object_array_get_idx(rec, k), "id");
+		uint64_t v;
+		if (rci_json_get_uint(json_object_array_get_idx(rec, k), "id", INT_MAX, &v) < 0)
+			continue;
+		int id = (int)v;
 		if (lr_slirp_hostfwd_remove(inf->api_socket, id, &tmp) < 0) {
 			rci_debug("remove forward %d: %s", id, tmp->msg);
 			rci_error_release(&tmp);
@@ -290,12 +287,12 @@ static void record_remove(const struct lr_infra *inf, int dfd, const char *name)
 	}
 }
 
-int lr_ports_check(const struct lr_infra *inf, const struct lr_port *ports, size_t n,
+int lr_ports_check(const struct lr_ctx *ctx, const struct lr_port *ports, size_t n,
 		   rci_error_t *err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int dfd = open_locked(inf, false, err);
+	cleanup_close int dfd = open_locked(ctx, false, err);
 	if (dfd == -1 || (dfd >= 0 && check_records(dfd, NULL, ports, n, err) < 0))
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -304,12 +301,12 @@ int lr_ports_check(const struct lr_infra *inf, const struct lr_port *ports, size
 	return 0;
 }
 
-int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net,
-		     const struct lr_port *ports, size_t n, rci_error_t *err)
+int lr_ports_publish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     const char *net, const struct lr_port *ports, size_t n, rci_error_t *err)
 {
 	if (n == 0)
 		return 0;
-	cleanup_close int dfd = open_locked(inf, true, err);
+	cleanup_close int dfd = open_locked(ctx, true, err);
 	if (dfd < 0)
 		return -1;
 	cleanup_free char *name = record_name(id, net);
@@ -349,10 +346,11 @@ int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net
 	return 0;
 }
 
-void lr_ports_unpublish(const struct lr_infra *inf, const char *id, const char *net)
+void lr_ports_unpublish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+			const char *net)
 {
 	rci_error_t tmp = NULL;
-	cleanup_close int dfd = open_locked(inf, false, &tmp);
+	cleanup_close int dfd = open_locked(ctx, false, &tmp);
 	if (dfd < 0) {
 		if (dfd == -1)
 			rci_warning("%s", tmp->msg);

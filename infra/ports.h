@@ -23,7 +23,8 @@
  *
  * Because every forward lands on the same address, one HOSTPORT/proto can be published once
  * per infra, whatever HOSTIP. Forwarding rule ids and mappings are kept in the bundle
- * (ports/<ID>@<NET>.json, under a lock on that directory), so they vanish with the infra.
+ * (<state>/bundle/ports/<ID>@<NET>.json, under a lock on that directory; state.h), so they
+ * vanish with the infra.
  */
 struct lr_port {
 	char host_ip[INET_ADDRSTRLEN]; /* canonical IPv4, "0.0.0.0" when not given */
@@ -45,17 +46,18 @@ char *lr_ports_mappings(const struct lr_port *ports, size_t n);
  * attachments published (RCI_ERR_CONFLICT), then a bind() probe on the host: in use
  * (RCI_ERR_CONFLICT), not a local address (RCI_ERR_USAGE), privileged port (RCI_ERR_FAILED).
  */
-int lr_ports_check(const struct lr_infra *inf, const struct lr_port *ports, size_t n,
+int lr_ports_check(const struct lr_ctx *ctx, const struct lr_port *ports, size_t n,
 		   rci_error_t *err);
 
 /*
  * Adds the slirp4netns forwards of ID on NET and records them. On failure removes those it
  * added and records nothing; a port taken meanwhile is explained as lr_ports_check does.
  */
-int lr_ports_publish(const struct lr_infra *inf, const char *id, const char *net,
-		     const struct lr_port *ports, size_t n, rci_error_t *err);
+int lr_ports_publish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     const char *net, const struct lr_port *ports, size_t n, rci_error_t *err);
 
 /* Removes the recorded forwards of ID on NET and the record (best effort). */
-void lr_ports_unpublish(const struct lr_infra *inf, const char *id, const char *net);
+void lr_ports_unpublish(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+			const char *net);
 
 #endif

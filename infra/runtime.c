@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "runtime.h"
+#include "program.h"
 #include "log.h"
 #include "spawn.h"
 #include "userns.h"
 #include "util.h"
 
-#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -86,54 +86,22 @@ char **lr_runtime_argv(const struct lr_runtime *rt, const char *root, char *cons
 	return argv;
 }
 
-int lr_join_userns(int fd)
-{
-	struct stat a, b;
-	if (fd < 0)
-		return 0;
-	/* setns() into the namespace we are already in fails with EINVAL. */
-	if (fstat(fd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
-	    a.st_dev == b.st_dev)
-		return 0;
-	return setns(fd, CLONE_NEWUSER);
-}
-
-static int setup_userns(void *data)
-{
-	return lr_join_userns(*(int *)data);
-}
-
 int lr_runtime_run(const struct lr_runtime *rt, const char *root, int userns_fd, long timeout_ms,
 		   char *const *args, char **out, rci_error_t *err)
 {
 	cleanup_strv char **argv = lr_runtime_argv(rt, root, args);
+	cleanup_free char *what = xasprintf("%s %s", rt->name, args[0]);
 	struct rci_spawn sp;
-	struct rci_spawn_result res;
 	rci_spawn_init(&sp);
 	sp.path = rt->path;
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.timeout_ms = timeout_ms;
 	sp.max_output = 1 << 20;
-	sp.child_setup = userns_fd >= 0 ? setup_userns : NULL;
+	sp.child_setup = userns_fd >= 0 ? lr_userns_join_hook : NULL;
 	sp.child_data = &userns_fd;
-	if (rci_spawn_run(&sp, &res, err) < 0)
-		return rci_error_wrap(err, "%s %s", rt->name, args[0]);
-	int ret = 0;
-	if (res.exit_code != 0 || res.term_signal || res.timed_out) {
-		cleanup_free char *how = rci_spawn_describe_status(&res, timeout_ms);
-		/* The runtime's own words, on one line: they name the real cause. */
-		if (*res.err)
-			rci_debug("%s %s said:\n%s", rt->name, args[0], res.err);
-		cleanup_free char *line = rci_one_line(res.err, 600);
-		ret = rci_make_error(err, 0, "%s %s %s%s%s", rt->name, args[0], how,
-				     *line ? ": " : "", line);
-	} else if (out) {
-		*out = res.out;
-		res.out = NULL;
-	}
-	if (ret == 0)
-		rci_debug("%s %s: ok", rt->name, args[0]);
-	rci_spawn_result_free(&res);
-	return ret;
+	if (rci_run_checked(&sp, what, out, err) < 0)
+		return -1;
+	rci_debug("%s: ok", what);
+	return 0;
 }

@@ -33,13 +33,10 @@ char **lr_runtime_argv(const struct lr_runtime *rt, const char *root, char *cons
 
 /*
  * Runs a short runtime command (start, kill, delete, state) in the user namespace @userns_fd
- * (-1: here) with a timeout. Non-zero exit is an error carrying the runtime's own stderr.
- * *out (optional) receives stdout.
+ * (-1: here) with a timeout (rci_run_checked: a non-zero exit is an error carrying the
+ * runtime's own stderr). *out (optional) receives stdout.
  */
 int lr_runtime_run(const struct lr_runtime *rt, const char *root, int userns_fd, long timeout_ms,
 		   char *const *args, char **out, rci_error_t *err);
-
-/* setns(@fd, CLONE_NEWUSER) unless it already is ours; for rci_spawn child_setup hooks. */
-int lr_join_userns(int fd);
 
 #endif

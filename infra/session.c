@@ -2,14 +2,14 @@
 #include "session.h"
 #include "call.h"
 #include "json.h"
-#include "lock.h"
+#include "launcher_lock.h"
 #include "log.h"
 #include "util.h"
 
 int lr_session_open(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *err)
 {
 	s->inf = NULL;
-	s->lock_fd = lr_lock_open(ctx->state_dir, err);
+	s->lock_fd = lr_lock_open(&ctx->state, err);
 	return s->lock_fd < 0 ? -1 : 0;
 }
 
@@ -67,8 +67,8 @@ int lr_session_reap(struct lr_ctx *ctx, struct lr_session *s, bool *stopped, rci
 {
 	*stopped = false;
 	if (!lr_infra_alive(s->inf)) {
-		if (s->inf || lr_infra_leftovers(ctx))
-			lr_infra_stop(ctx, s->inf, err);
+		if ((s->inf || lr_infra_leftovers(ctx)) && lr_infra_stop(ctx, s->inf, err) < 0)
+			return -1;
 		*stopped = true;
 		return 0;
 	}

@@ -3,36 +3,19 @@
 #include "fs.h"
 #include "json.h"
 #include "log.h"
-#include "proc.h"
+#include "logfile.h"
 #include "rootfs.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-
-static char *log_tail(const char *path)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *text = NULL;
-	rci_error_t tmp = NULL;
-	if (fd < 0 || rci_read_all_fd(fd, 1 << 20, &text, NULL, &tmp) < 0) {
-		rci_error_release(&tmp);
-		return xstrdup("");
-	}
-	size_t l = strlen(text);
-	while (l && text[l - 1] == '\n')
-		text[--l] = '\0';
-	if (l > 2000) {
-		char *t = xstrdup(text + l - 2000);
-		free(text);
-		return t;
-	}
-	return text;
-}
 
 bool lr_slirp_ipv6(void)
 {
@@ -58,6 +41,22 @@ void lr_slirp_sysctls(json_object *config)
 			       json_object_new_string("0"));
 }
 
+/* slirp4netns (@pid, our child) died or is dying before it was ready: reaps it, says how. */
+static int not_ready(pid_t pid, const struct lr_slirp_opts *o, rci_error_t *err)
+{
+	int ws = 0;
+	rci_error_t tmp = NULL;
+	if (rci_spawn_wait(pid, 1000, &ws, &tmp) != 0) {
+		rci_error_release(&tmp);
+		rci_spawn_kill_reap(pid);
+		ws = SIGKILL; /* a raw status: killed by SIGKILL */
+	}
+	cleanup_free char *how = rci_describe_wstatus(ws);
+	cleanup_free char *tail = lr_logfile_excerpt(o->log_path);
+	return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
+			      *tail ? ": " : "", tail);
+}
+
 pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 {
 	struct sockaddr_un sa;
@@ -79,11 +78,13 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	snprintf(target, sizeof(target), "%d", (int)o->target);
 	snprintf(sock, sizeof(sock), "--api-socket=%s", o->api_socket);
 	bool ipv6 = lr_slirp_ipv6();
-	char *argv[10];
+	char *argv[11];
 	size_t n = 0;
 	argv[n++] = (char *)o->path;
 	argv[n++] = "--configure";
 	argv[n++] = "--mtu=65520";
+	if (!o->allow_host_loopback)
+		argv[n++] = "--disable-host-loopback";
 	if (ipv6)
 		argv[n++] = "--enable-ipv6";
 	argv[n++] = "--exit-fd=3";
@@ -93,17 +94,12 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 	argv[n++] = "tap0";
 	argv[n] = NULL;
 	int extra[2] = {o->exit_fd, ready_w};
-	struct lr_proc p;
-	lr_proc_init(&p);
-	p.path = o->path;
-	p.argv = argv;
-	p.stdio[1] = p.stdio[2] = logfd;
-	p.extra_fds = extra;
-	p.n_extra = 2;
-	p.new_session = true;
-	rci_debug("starting %s --configure --mtu=65520%s %s %s tap0", o->path,
+	struct rci_spawn sp;
+	rci_spawn_init_daemon(&sp, o->path, argv, logfd, extra, 2);
+	rci_debug("starting %s --configure --mtu=65520%s%s %s %s tap0", o->path,
+		  o->allow_host_loopback ? "" : " --disable-host-loopback",
 		  ipv6 ? " --enable-ipv6" : "", sock, target);
-	pid_t pid = lr_proc_spawn(&p, err);
+	pid_t pid = rci_spawn_start(&sp, err);
 	if (pid < 0)
 		return -1;
 	close(ready_w);
@@ -120,27 +116,15 @@ pid_t lr_slirp_start(const struct lr_slirp_opts *o, rci_error_t *err)
 			if (n == 1 && c == '1')
 				return pid;
 			/* EOF without "1": it closed the pipe while dying. */
-			int status = 0;
-			if (lr_proc_wait(pid, 1000, &status, err) != 0) {
-				lr_proc_kill_reap(pid);
-				status = 128 + 9;
-			}
-			cleanup_free char *how = lr_proc_describe(status);
-			cleanup_free char *tail = log_tail(o->log_path);
-			return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
-					      *tail ? ": " : "", tail);
+			return not_ready(pid, o, err);
 		}
-		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			cleanup_free char *how = lr_proc_describe(
-			    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
-			cleanup_free char *tail = log_tail(o->log_path);
-			return rci_make_error(err, 0, "slirp4netns %s before it was ready%s%s", how,
-					      *tail ? ": " : "", tail);
-		}
+		siginfo_t si = {0};
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
+			return not_ready(pid, o, err);
 		if (rci_now_ms() >= deadline) {
-			lr_proc_kill_reap(pid);
-			cleanup_free char *tail = log_tail(o->log_path);
+			rci_spawn_kill_reap(pid);
+			cleanup_free char *tail = lr_logfile_excerpt(o->log_path);
 			return rci_make_error(err, ETIMEDOUT,
 					      "slirp4netns not ready after %ld ms%s%s",
 					      o->timeout_ms, *tail ? ": " : "", tail);
@@ -203,12 +187,11 @@ int lr_slirp_hostfwd_add(const char *api_socket, const char *proto, const char *
 		return rci_error_wrap(err, "forward host port %s:%d/%s", host_addr, host_port,
 				      proto);
 	json_object *ret = rci_json_get_type(reply, "return", json_type_object);
-	json_object *jid = NULL;
-	if (!ret || !json_object_object_get_ex(ret, "id", &jid) ||
-	    !json_object_is_type(jid, json_type_int))
+	uint64_t v;
+	if (rci_json_get_uint(ret, "id", INT_MAX, &v) < 0)
 		return rci_make_error(err, 0, "slirp4netns API: no rule id in reply `%s`",
 				      rci_json_str(reply));
-	*id = json_object_get_int(jid);
+	*id = (int)v;
 	return 0;
 }
 

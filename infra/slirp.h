@@ -10,8 +10,11 @@
 
 /*
  * slirp4netns connects the infra's network namespace to the host: `--configure --mtu=65520`
- * brings tap0 up as 10.0.2.100 with 10.0.2.2 the host's loopback (buildah's
- * setupRootlessNetwork, seeds/003), and `--enable-ipv6` (when the host has IPv6) adds
+ * brings tap0 up as 10.0.2.100 with 10.0.2.2 the gateway (buildah's setupRootlessNetwork,
+ * seeds/003). `--disable-host-loopback` keeps 10.0.2.2 from reaching the host's 127.0.0.1,
+ * where every service of the host would be open to every container (podman's default
+ * allow_host_loopback=false); --allow-host-loopback drops it. `--enable-ipv6` (when the host has
+ * IPv6) adds
  * fd00::100/64 so dual-stack networks route IPv6 out too. It inherits exactly two fds besides
  * /dev/null stdio: fd 3, the read end of the exit pipe whose write end the infra's init holds
  * (slirp4netns exits on hang-up, so it ends when the infra ends, however that happens), and
@@ -25,12 +28,13 @@
 #define LR_SLIRP_DNS "10.0.2.3"
 
 struct lr_slirp_opts {
-	const char *path;	/* slirp4netns binary */
-	pid_t target;		/* a process in the infra's user and network namespaces */
-	const char *api_socket; /* kept for port publishing */
-	const char *log_path;	/* its stdout and stderr */
-	int exit_fd;		/* read end of the exit pipe */
-	long timeout_ms;	/* for the ready handshake */
+	const char *path;	  /* slirp4netns binary */
+	pid_t target;		  /* a process in the infra's user and network namespaces */
+	const char *api_socket;	  /* kept for port publishing */
+	const char *log_path;	  /* its stdout and stderr */
+	int exit_fd;		  /* read end of the exit pipe */
+	bool allow_host_loopback; /* no --disable-host-loopback */
+	long timeout_ms;	  /* for the ready handshake */
 };
 
 /*

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "userns.h"
+#include "program.h"
 #include "fs.h"
 #include "log.h"
-#include "proc.h"
+#include "number.h"
+#include "proctable.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -14,29 +16,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-char *lr_find_program(const char *name)
+int lr_join_userns(int fd)
 {
-	if (strchr(name, '/')) {
-		/* `./runc` is recorded and run later from elsewhere: keep it absolute. */
-		char *real = realpath(name, NULL);
-		if (real && access(real, X_OK) == 0)
-			return real;
-		free(real);
-		return NULL;
-	}
-	const char *env = getenv("PATH");
-	cleanup_free char *path =
-	    xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
-	cleanup_strv char **dirs = rci_strv_split(path, ':');
-	for (size_t i = 0; dirs && dirs[i]; i++) {
-		char *p = xasprintf("%s/%s", dirs[i], name);
-		struct stat st;
-		if (dirs[i][0] == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
+	struct stat a, b;
+	if (fd < 0)
+		return 0;
+	/* setns() into the namespace we are already in fails with EINVAL. */
+	if (fstat(fd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return 0;
+	return setns(fd, CLONE_NEWUSER);
+}
+
+int lr_userns_join_hook(void *data)
+{
+	return lr_join_userns(*(const int *)data);
 }
 
 int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsigned long *start,
@@ -58,25 +52,43 @@ int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsign
 			continue;
 		if (strcmp(who, idstr) != 0 && (!user || strcmp(who, user) != 0))
 			continue;
-		char *end1, *end2;
-		unsigned long vs = strtoul(s, &end1, 10), vc = strtoul(c, &end2, 10);
-		if (*end1 || *end2 || vc == 0)
+		/* IDs are 32-bit: the range must end within them (issue 13: bounds). */
+		uint64_t vs, vc;
+		if (rci_parse_u64(s, UINT32_MAX, &vs) < 0 ||
+		    rci_parse_u64(c, UINT32_MAX, &vc) < 0 || vc == 0 ||
+		    vs + vc > (uint64_t)UINT32_MAX + 1)
 			continue;
-		*start = vs;
-		*count = vc;
+		*start = (unsigned long)vs;
+		*count = (unsigned long)vc;
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * One line of /proc/PID/uid_map or gid_map ("ID-inside ID-outside length", blank-padded) into
+ * @v; each a 32-bit number (the length may be 2^32 - 1). -1 for anything else.
+ */
+static int parse_map_line(char *line, uint64_t v[3])
+{
+	char *save = NULL;
+	char *tok = strtok_r(line, " \t\n", &save);
+	for (int i = 0; i < 3; i++, tok = strtok_r(NULL, " \t\n", &save))
+		if (!tok || rci_parse_u64(tok, UINT32_MAX, &v[i]) < 0)
+			return -1;
+	return tok ? -1 : 0;
 }
 
 bool lr_userns_in_child_ns(void)
 {
 	/* The initial user namespace maps the full 32-bit range onto itself. */
 	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long a, b, c;
-	if (!f || fscanf(f, "%lu %lu %lu", &a, &b, &c) != 3)
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	uint64_t v[3];
+	if (!f || getline(&line, &cap, f) < 0 || parse_map_line(line, v) < 0)
 		return false;
-	return !(a == 0 && b == 0 && c == 4294967295UL);
+	return !(v[0] == 0 && v[1] == 0 && v[2] == UINT32_MAX);
 }
 
 int lr_userns_check_caller(uid_t euid, bool child_ns, rci_error_t *err)
@@ -169,24 +181,15 @@ static int run_idmap_helper(const char *prog, pid_t pid, const struct lr_idmap *
 			rci_strv_push(&argv, buf[k]);
 	}
 	extern char **environ;
+	cleanup_free char *what = xasprintf("`%s`", prog);
 	struct rci_spawn sp;
-	struct rci_spawn_result res;
 	rci_spawn_init(&sp);
 	sp.path = prog;
 	sp.argv = argv;
 	sp.envp = environ;
 	sp.timeout_ms = 10000;
 	sp.max_output = 65536;
-	if (rci_spawn_run(&sp, &res, err) < 0)
-		return -1;
-	int ret = 0;
-	if (res.exit_code != 0 || res.term_signal) {
-		cleanup_free char *how = rci_spawn_describe_status(&res, sp.timeout_ms);
-		cleanup_free char *msg = rci_one_line(res.err, 600);
-		ret = rci_make_error(err, 0, "`%s` %s: %s", prog, how, *msg ? msg : "(no message)");
-	}
-	rci_spawn_result_free(&res);
-	return ret;
+	return rci_run_checked(&sp, what, NULL, err);
 }
 
 int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err)
@@ -270,12 +273,19 @@ json_object *lr_userns_mappings(pid_t pid, bool gid, rci_error_t *err)
 		return NULL;
 	}
 	json_object *arr = json_object_new_array();
-	unsigned long a, b, c;
-	while (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3) {
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t v[3];
+		if (parse_map_line(line, v) < 0) {
+			json_object_put(arr);
+			rci_make_error(err, EINVAL, "`%s`: not an ID map line", path);
+			return NULL;
+		}
 		json_object *m = json_object_new_object();
-		json_object_object_add(m, "containerID", json_object_new_int64((int64_t)a));
-		json_object_object_add(m, "hostID", json_object_new_int64((int64_t)b));
-		json_object_object_add(m, "size", json_object_new_int64((int64_t)c));
+		json_object_object_add(m, "containerID", json_object_new_int64((int64_t)v[0]));
+		json_object_object_add(m, "hostID", json_object_new_int64((int64_t)v[1]));
+		json_object_object_add(m, "size", json_object_new_int64((int64_t)v[2]));
 		json_object_array_add(arr, m);
 	}
 	return arr;

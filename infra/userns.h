@@ -75,7 +75,13 @@ json_object *lr_userns_mappings(pid_t pid, bool gid, rci_error_t *err);
 int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsigned long *start,
 		    unsigned long *count);
 
-/* Path of @name in $PATH, /usr/bin or /usr/sbin, or NULL. */
-char *lr_find_program(const char *name);
+/*
+ * setns(@fd, CLONE_NEWUSER) unless it already is ours (setns into one's own namespace fails);
+ * nothing when @fd < 0. Async-signal-safe: for children between fork and exec.
+ */
+int lr_join_userns(int fd);
+
+/* rci_spawn child_setup hook: lr_join_userns(*(int *)@data). */
+int lr_userns_join_hook(void *data);
 
 #endif

@@ -3,7 +3,9 @@
 #
 # The main job, end to end: start the infra, allocate two containers on the default network,
 # print their addresses, show they reach each other, fetch a page from a server on the host's
-# loopback through slirp4netns (10.0.2.2), deallocate both and show the infra is gone.
+# loopback through slirp4netns (10.0.2.2), deallocate both and show the infra is gone. The infra
+# runs with --allow-host-loopback for that step: by default containers cannot reach the host's
+# 127.0.0.1 (every service listening there would be open to every container).
 #
 # As root (initial user namespace): installs the dependencies (scripts/install-deps.sh),
 # prepares an unprivileged user (tests/setup-rootless-user.sh) and runs the demo as that user.
@@ -81,9 +83,12 @@ trap cleanup EXIT
 step "checking prerequisites (rootless-cni-launcher doctor)"
 launcher doctor
 
-step "starting the infra container"
-launcher start
-launcher status | jq '{running, pid, runtime, userns, slirp4netns}'
+step "starting the infra container, with --allow-host-loopback"
+# The demo fetches a page from a server on the host's 127.0.0.1 below. Without the option,
+# slirp4netns runs with --disable-host-loopback and 10.0.2.2 does not lead there: services bound
+# to the host's loopback (databases, admin ports) stay closed to containers, as in podman.
+launcher --allow-host-loopback start
+launcher status | jq '{running, pid, runtime, userns, slirp4netns, allowHostLoopback}'
 
 step "allocating two containers, demo-a and demo-b, on network \`default'"
 launcher alloc demo-a default >"$www/a.json"
@@ -106,7 +111,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-step "demo-b fetches http://10.0.2.2:$port/ through slirp4netns"
+step "demo-b fetches http://10.0.2.2:$port/ through slirp4netns (open by --allow-host-loopback)"
 launcher enter demo-b -- curl -sS -m 10 "http://10.0.2.2:$port/index.html"
 
 step "deallocating both"

@@ -3,6 +3,7 @@
 #include "json.h"
 #include "log.h"
 #include "spawn.h"
+#include "number.h"
 #include "util.h"
 #include "version.h"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "result.h"
 #include "json.h"
+#include "number.h"
 #include "util.h"
 #include "version.h"
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "version.h"
+#include "number.h"
 #include "util.h"
 
 #include <stdlib.h>

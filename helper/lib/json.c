@@ -74,6 +74,19 @@ json_object *rci_json_get_type(json_object *obj, const char *key, json_type type
 	return v;
 }
 
+int rci_json_get_uint(json_object *obj, const char *key, uint64_t max, uint64_t *out)
+{
+	json_object *v;
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	/* json-c keeps integers as int64 or, above INT64_MAX, uint64: each getter clamps. */
+	if (json_object_get_int64(v) < 0 || json_object_get_uint64(v) > max)
+		return -1;
+	*out = json_object_get_uint64(v);
+	return 0;
+}
+
 json_object *rci_json_copy(json_object *obj)
 {
 	json_object *copy = NULL;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "error.h"
@@ -23,6 +24,12 @@ int rci_json_print(json_object *obj, rci_error_t *err);
 const char *rci_json_get_string(json_object *obj, const char *key);
 /* The object/array at @key with the given type, or NULL. */
 json_object *rci_json_get_type(json_object *obj, const char *key, json_type type);
+
+/*
+ * rci_json_get_uint() - the integer at @key when it is a JSON integer from 0 to @max: returns 0
+ * with *out set, -1 when absent, of another type, negative or above @max (*out untouched).
+ */
+int rci_json_get_uint(json_object *obj, const char *key, uint64_t max, uint64_t *out);
 
 /* Deep copy (json_object_deep_copy, aborting on allocation failure). */
 json_object *rci_json_copy(json_object *obj);

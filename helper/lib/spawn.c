@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "spawn.h"
+#include "spawn_core.h"
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/close_range.h>
 
 void rci_spawn_init(struct rci_spawn *sp)
 {
@@ -24,24 +25,6 @@ void rci_spawn_result_free(struct rci_spawn_result *res)
 	res->out = res->err = NULL;
 }
 
-int rci_mark_fds_cloexec_from(int from)
-{
-	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	/* Kernels before 5.11: walk /proc/self/fd. */
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd >= from && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	closedir(d);
-	return 0;
-}
-
 static void close_pair(int p[2])
 {
 	for (int i = 0; i < 2; i++) {
@@ -49,44 +32,6 @@ static void close_pair(int p[2])
 			close(p[i]);
 		p[i] = -1;
 	}
-}
-
-/* Only async-signal-safe calls from here to execve: the parent may hold malloc locks. */
-static __attribute__((noreturn)) void child_exec(const struct rci_spawn *sp, int in_fd, int out_fd,
-						 int err_fd, int status_fd)
-{
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	setpgid(0, 0);
-	/* Move the status fd out of the way of 0/1/2 before the dup2s. */
-	if (status_fd <= 2) {
-		int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
-		status_fd = moved;
-	}
-	int fds[3] = {in_fd, out_fd, err_fd};
-	int ok = status_fd >= 0;
-	for (int i = 0; ok && i < 3; i++) {
-		if (fds[i] == i) {
-			/* Already in place: just clear close-on-exec. */
-			ok = fcntl(i, F_SETFD, 0) == 0;
-		} else {
-			ok = dup2(fds[i], i) == i;
-		}
-	}
-	if (ok)
-		ok = rci_mark_fds_cloexec_from(3) == 0;
-	if (ok && sp->child_setup)
-		ok = sp->child_setup(sp->child_data) == 0;
-	if (ok)
-		execve(sp->path, sp->argv, sp->envp);
-	int e = errno;
-	if (status_fd >= 0) {
-		ssize_t unused = write(status_fd, &e, sizeof(e));
-		(void)unused;
-	}
-	_exit(127);
 }
 
 struct stream {
@@ -123,40 +68,28 @@ static bool stream_read(struct stream *s, size_t max, bool *overflow)
 static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, int *exec_errno,
 		      rci_error_t *err)
 {
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, status[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
 	int ret = -1;
 	pid_t pid = -1;
 	int pidfd = -1;
 	struct stream so = {.fd = -1}, se = {.fd = -1};
 
 	*exec_errno = 0;
-	if (pipe2(status, O_CLOEXEC) < 0 || (sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
+	if ((sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
 	    (sp->out_fd < 0 && pipe2(out, O_CLOEXEC) < 0) ||
 	    (sp->err_fd < 0 && pipe2(errp, O_CLOEXEC) < 0)) {
 		rci_make_error(err, errno, "pipe");
 		goto close_pipes;
 	}
-
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child_exec(sp, sp->in_fd >= 0 ? sp->in_fd : in[0],
-			   sp->out_fd >= 0 ? sp->out_fd : out[1],
-			   sp->err_fd >= 0 ? sp->err_fd : errp[1], status[1]);
-	int fork_errno = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	struct rci_child c = {.sp = sp,
+			      .stdio = {sp->in_fd >= 0 ? sp->in_fd : in[0],
+					sp->out_fd >= 0 ? sp->out_fd : out[1],
+					sp->err_fd >= 0 ? sp->err_fd : errp[1]}};
+	pid = rci_child_start(&c, &pidfd, exec_errno, err);
 	if (pid < 0) {
-		rci_make_error(err, fork_errno, "fork");
+		pid = -1;
 		goto close_pipes;
 	}
-	/* Also set the group from the parent: no race with a kill(-pid) below. */
-	setpgid(pid, pid);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	close(status[1]);
-	status[1] = -1;
 	if (in[0] >= 0) {
 		close(in[0]);
 		in[0] = -1;
@@ -168,20 +101,6 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 	if (errp[1] >= 0) {
 		close(errp[1]);
 		errp[1] = -1;
-	}
-
-	int child_errno = 0;
-	ssize_t n;
-	do
-		n = read(status[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(child_errno)) {
-		/* exec failed: reap and report. */
-		waitpid(pid, NULL, 0);
-		pid = -1;
-		*exec_errno = child_errno;
-		rci_make_error(err, child_errno, "exec `%s`", sp->path);
-		goto close_pipes;
 	}
 
 	so.fd = out[0];
@@ -329,7 +248,6 @@ close_pipes:
 	close_pair(in);
 	close_pair(out);
 	close_pair(errp);
-	close_pair(status);
 	return ret;
 }
 
@@ -354,6 +272,13 @@ int rci_spawn_run(const struct rci_spawn *sp, struct rci_spawn_result *res, rci_
 	}
 }
 
+/* The wording of a signal death, shared by both descriptions. */
+static char *describe_signal(int sig)
+{
+	return xasprintf("killed by signal %d (%s)", sig,
+			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+}
+
 char *rci_spawn_describe_status(const struct rci_spawn_result *res, long timeout_ms)
 {
 	if (res->timed_out)
@@ -361,8 +286,32 @@ char *rci_spawn_describe_status(const struct rci_spawn_result *res, long timeout
 	if (res->overflow)
 		return xstrdup("printed too much output and was killed");
 	if (res->term_signal)
-		return xasprintf("killed by signal %d (%s)", res->term_signal,
-				 sigabbrev_np(res->term_signal) ? sigabbrev_np(res->term_signal)
-								: "?");
+		return describe_signal(res->term_signal);
 	return xasprintf("exited with status %d", res->exit_code);
+}
+
+char *rci_describe_wstatus(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return describe_signal(WTERMSIG(wstatus));
+	return xasprintf("exited with status %d", WEXITSTATUS(wstatus));
+}
+
+int rci_run_checked(const struct rci_spawn *sp, const char *what, char **out, rci_error_t *err)
+{
+	struct rci_spawn_result res;
+	if (rci_spawn_run(sp, &res, err) < 0)
+		return rci_error_wrap(err, "%s", what);
+	int ret = 0;
+	if (res.exit_code != 0 || res.term_signal || res.timed_out || res.overflow) {
+		cleanup_free char *how = rci_spawn_describe_status(&res, sp->timeout_ms);
+		/* The program's own words, on one line: they name the real cause. */
+		cleanup_free char *line = rci_one_line(res.err, 600);
+		ret = rci_make_error(err, 0, "%s %s%s%s", what, how, *line ? ": " : "", line);
+	} else if (out) {
+		*out = res.out;
+		res.out = NULL;
+	}
+	rci_spawn_result_free(&res);
+	return ret;
 }

@@ -178,45 +178,6 @@ char *rci_one_line_head(const char *text, size_t max)
 	return out;
 }
 
-int rci_parse_double(const char *text, double min, double max, double *out)
-{
-	/* Decimal syntax only: strtod alone would also take " 5", "nan", "inf" and "0x10". */
-	if (!text || !*text || text[strspn(text, "0123456789.eE+-")] != '\0' ||
-	    !(isdigit((unsigned char)text[0]) || strchr("+-.", text[0]))) {
-		errno = EINVAL;
-		return -1;
-	}
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (end == text || *end) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (!isfinite(v) || v < min || v > max) {
-		errno = ERANGE;
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-int rci_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
-{
-	if (!text || !*text || text[strspn(text, "0123456789")] != '\0') {
-		errno = EINVAL;
-		return -1;
-	}
-	errno = 0;
-	unsigned long v = strtoul(text, NULL, 10);
-	if (errno == ERANGE || v < min || v > max) {
-		errno = ERANGE;
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 long long rci_now_ms(void)
 {
 	struct timespec ts;

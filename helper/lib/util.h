@@ -91,20 +91,6 @@ char *rci_trim_end(char *s);
 char *rci_one_line(const char *text, size_t max);
 char *rci_one_line_head(const char *text, size_t max);
 
-/*
- * Bounded number parsing: every number read from text (environment, argv, files, plugin output)
- * goes through these, never through a bare strtol/strtod, which skip leading whitespace, accept
- * "nan", "inf" and hex, and leave range checks to each caller.
- *
- * rci_parse_double() - @text as a finite decimal number in [@min, @max]: an optional sign, digits
- * with an optional fraction, an optional exponent; nothing before or after it.
- * rci_parse_ulong() - @text as decimal digits only (no sign, no space) in [@min, @max].
- * Return: 0 and *@out; or -1 with errno EINVAL (not such a number; NULL or "" included) or
- * ERANGE (a number outside the bounds, or beyond the type), *@out untouched.
- */
-int rci_parse_double(const char *text, double min, double max, double *out);
-int rci_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
-
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long rci_now_ms(void);
 

@@ -1,26 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rootless-cni-infra-init: the infra container's first process, catatonit's shape. It shares
- * the host PID namespace, so it is no pid 1: it makes itself the subreaper of everything the
- * helper leaves behind, reads signals from a signalfd, and on SIGTERM or SIGINT runs
- * `rootless-cni-infra gc` (releasing every attachment: plugins DEL, IPs freed, netns removed)
- * before it exits. It writes its host pid to /run/rootless-cni-infra/infra.pid, which the
- * helper and the launcher read. Inherited fds stay open but close-on-exec: fd 3 is the write
- * end of slirp4netns' exit pipe, and slirp4netns must end exactly when this process does.
+ * rootless-cni-infra-init: the infra container's first process, catatonit's shape. It reads
+ * signals from a signalfd, and on SIGTERM or SIGINT runs `rootless-cni-infra gc` (releasing
+ * every attachment: plugins DEL, IPs freed, netns removed) before it exits. It writes its host
+ * pid to /run/rootless-cni-infra/infra.pid, which the helper and the launcher read. Inherited
+ * fds stay open but close-on-exec: fd 3 is the write end of slirp4netns' exit pipe, and
+ * slirp4netns must end exactly when this process does.
+ *
+ * It is no subreaper (issue 13): the helpers that attach containers are the launcher's
+ * children, joined to the infra's namespaces from outside (or the runtime's, by `exec`), never
+ * this process's descendants, so the daemons they start (dnsname's dnsmasq) could not be
+ * adopted here; the launcher's stop kills them (its mount namespace and root sweeps). It still
+ * reaps whatever the kernel gives it, as pid 1 of a PID namespace of its own must (an engine
+ * running the image without --pid=host).
  */
 #include "error.h"
 #include "fs.h"
 #include "log.h"
 #include "spawn.h"
+#include "stdfds.h"
 #include "util.h"
 #include "teardown.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,56 +52,6 @@ static void reap(void)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		rci_debug("reaped %d", (int)pid);
-}
-
-/* True when @pid's parent (field 4 of /proc/PID/stat) is us. */
-static bool is_our_child(long pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	char state;
-	int ppid;
-	return p && sscanf(p + 1, " %c %d", &state, &ppid) == 2 && ppid == (int)getpid();
-}
-
-/*
- * Whatever is still our child after the teardown (daemons a plugin started and we adopted as
- * subreaper) would outlive the infra: SIGKILL them and reap, until none is left. We share the
- * host PID namespace, so kill(-1) is out of the question: children are found by their ppid.
- */
-static void kill_children(void)
-{
-	long long deadline = rci_now_ms() + RCI_INIT_KILL_GRACE_MS;
-	for (;;) {
-		int found = 0;
-		cleanup_dir DIR *d = opendir("/proc");
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			char *end;
-			long pid = strtol(de->d_name, &end, 10);
-			if (*end || pid <= 0 || !is_our_child(pid))
-				continue;
-			rci_debug("killing %ld, left after the teardown", pid);
-			kill((pid_t)pid, SIGKILL);
-			found++;
-		}
-		/* Never a blocking wait: an orphan adopted after the scan may still be alive. */
-		if (found)
-			usleep(10 * 1000);
-		pid_t w;
-		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		if ((!found && w < 0 && errno == ECHILD) || rci_now_ms() > deadline)
-			return;
-		if (!found)
-			usleep(10 * 1000);
-	}
 }
 
 static int teardown(const char *helper, bool debug)
@@ -143,6 +98,9 @@ int main(int argc, char **argv)
 	const char *helper = "/usr/local/bin/rootless-cni-infra";
 	bool debug = false;
 	int c;
+	/* Before anything opens a file: the pid file must not become a closed stdio (issue 13). */
+	if (rci_stdfds_ensure() < 0)
+		return 1;
 	rci_log_init("rootless-cni-infra-init", RCI_LOG_WARNING);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'H') {
@@ -158,8 +116,6 @@ int main(int argc, char **argv)
 	/* Kept open, never inherited: the helper's children must not hold slirp4netns' pipe. */
 	rci_mark_fds_cloexec_from(3);
 	signal(SIGPIPE, SIG_IGN);
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		rci_warning("cannot become a subreaper: %s", strerror(errno));
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -201,9 +157,7 @@ int main(int argc, char **argv)
 		case SIGINT:
 		case SIGQUIT: {
 			rci_debug("signal %d: releasing every attachment", (int)si.ssi_signo);
-			int ret = teardown(helper, debug);
-			kill_children();
-			return ret;
+			return teardown(helper, debug);
 		}
 		default:
 			/* SIGHUP, SIGUSR*: ignored, as a pause process would. */

@@ -5,10 +5,8 @@
 /*
  * The infra init's teardown budget, shared with the launcher so that `stop` waits longer than
  * the init may take: on SIGTERM the init runs `rootless-cni-infra gc` for at most
- * RCI_INIT_GC_TIMEOUT_MS (each plugin call inside has its own 60 s timeout), then SIGKILLs and
- * reaps whatever children remain, within RCI_INIT_KILL_GRACE_MS.
+ * RCI_INIT_GC_TIMEOUT_MS (each plugin call inside has its own 60 s timeout), then exits.
  */
 #define RCI_INIT_GC_TIMEOUT_MS 120000
-#define RCI_INIT_KILL_GRACE_MS 5000
 
 #endif

@@ -14,7 +14,8 @@ load helpers
 load launcher
 
 @test "launcher: the demo scenario" {
-	run launcher start
+	# The demo fetches a page from the host's loopback: that takes the option (issue 13).
+	run launcher --allow-host-loopback start
 	[ "$status" -eq 0 ]
 	run launcher status
 	[ "$(echo "$output" | jq -r .runtime)" = runc ]
@@ -37,6 +38,40 @@ load launcher
 	run launcher status
 	[ "$(echo "$output" | jq .running)" = true ]
 	launcher dealloc b default
+	assert_gone
+}
+
+# Issue 13, bug 11: slirp4netns gives containers the host's 127.0.0.1 at 10.0.2.2 unless told
+# --disable-host-loopback. Closed by default, as podman does; --allow-host-loopback opens it.
+@test "launcher: the host's loopback is closed to containers unless --allow-host-loopback" {
+	mkdir -p "$WORK/www" && echo "host page" >"$WORK/www/index.html"
+	python3 -m http.server 18092 --bind 127.0.0.1 --directory "$WORK/www" >/dev/null 2>&1 3>&- &
+	SERVER=$!
+	wait_until 10 curl -s -o /dev/null http://127.0.0.1:18092/
+	launcher alloc a default >/dev/null
+	run launcher enter a -- curl -sS -m 5 http://10.0.2.2:18092/index.html
+	[ "$status" -ne 0 ] || fail "reached the host's loopback: $output"
+	run launcher status
+	assert_json '.allowHostLoopback == false'
+	jq -e '.allowHostLoopback == false' "$STATE/infra.json"
+	# Against a running infra, the option conflicts like the others.
+	run --separate-stderr launcher --allow-host-loopback alloc b default
+	assert_status 4
+	assert_one_stderr_line
+	# shellcheck disable=SC2016 # backticks are literal
+	assert_stderr_contains 'the infra runs without --allow-host-loopback; run `rootless-cni-launcher stop` to switch'
+	launcher dealloc a default
+	assert_gone
+	launcher --allow-host-loopback alloc a default >/dev/null
+	run launcher enter a -- curl -sS -m 10 http://10.0.2.2:18092/index.html
+	assert_status 0
+	[ "$output" = "host page" ]
+	run launcher status
+	assert_json '.allowHostLoopback == true'
+	# Commands without the option use the running infra's.
+	launcher alloc b default >/dev/null
+	launcher dealloc b default
+	launcher dealloc a default
 	assert_gone
 }
 

@@ -33,9 +33,17 @@ teardown() {
 	run curl -sS -m 5 "http://127.0.0.1:$tcp/index.html"
 	assert_status 0
 	[ "$output" = "page of a" ]
-	run python3 "$WORK/udp-ask" 127.0.0.1 "$udp" hello
+	# UDP through the host's 127.0.0.1 needs --allow-host-loopback (libslirp sends the replies
+	# to the host's loopback, which --disable-host-loopback refuses): ask at another address of
+	# the host, and at 127.0.0.1 see it fail.
+	local host_ip
+	host_ip=$(ip -4 -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }')
+	[ -n "$host_ip" ] || fail "no global IPv4 address on this host"
+	run python3 "$WORK/udp-ask" "$host_ip" "$udp" hello
 	assert_status 0
 	[ "$output" = HELLO ]
+	run python3 "$WORK/udp-ask" 127.0.0.1 "$udp" hello
+	assert_status 1
 
 	launcher dealloc a default
 	# Both host ports are closed and free again: the forwards are gone with the attachment.
@@ -43,6 +51,19 @@ teardown() {
 	assert_status 1
 	python3 -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1])))' "$udp"
+	assert_gone
+}
+
+# With --allow-host-loopback, UDP through the host's 127.0.0.1 works too.
+@test "ports: UDP at the host's 127.0.0.1 with --allow-host-loopback" {
+	local udp
+	udp=$(free_port)
+	launcher --allow-host-loopback alloc a default -p "$udp:5353/udp" >/dev/null
+	serve a python3 "$WORK/udp-echo" 0.0.0.0 5353
+	run python3 "$WORK/udp-ask" 127.0.0.1 "$udp" hello
+	assert_status 0
+	[ "$output" = HELLO ]
+	launcher dealloc a default
 	assert_gone
 }
 

@@ -39,6 +39,9 @@ setup() {
 
 teardown() {
 	[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null
+	# Processes a test started outside the infra (KILL_PIDS: a space-separated list).
+	# shellcheck disable=SC2086 # split on purpose
+	[ -n "${KILL_PIDS:-}" ] && kill -KILL $KILL_PIDS 2>/dev/null
 	"$L" --root "$STATE" stop >/dev/null 2>&1 || true
 	[ -d "$WORK/joiner-runc" ] && runc --root "$WORK/joiner-runc" delete -f joiner >/dev/null 2>&1
 	rm -rf "$STATE" "$WORK"

@@ -44,6 +44,50 @@ static void test_subgid_keyed_by_user(void **state)
 	free(dir);
 }
 
+/*
+ * Issue 13, bug 9: numbers with bounds. A range whose start or count is not a plain decimal
+ * number (a sign, blanks, junk, overflow) or that runs past the 32-bit ID space is no range:
+ * strtoul read "-1" as ULONG_MAX and " 5" as 5.
+ */
+static void test_subid_numbers_strict(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "u:100000:-1\n",
+	    "u:-100000:65536\n",
+	    "u: 100000:65536\n",
+	    "u:100000: 65536\n",
+	    "u:100000:65536x\n",
+	    "u:+100000:65536\n",
+	    "u:0x10000:65536\n",
+	    "u:100000:0\n",
+	    "u:4294967295:2\n",
+	    "u:100000:4294967296\n",
+	    "u:99999999999999999999:1\n",
+	    "u::65536\n",
+	};
+	char *dir = ut_mkdtemp();
+	char *f = ut_path(dir, "subuid");
+	unsigned long start = 7, count = 7;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ut_write_file(dir, "subuid", bad[i]);
+		if (lr_subid_lookup(f, "u", 4321, &start, &count) != 1)
+			fail_msg("accepted the range line `%s`", bad[i]);
+	}
+	/* The first good line wins; the bad ones before it are skipped. */
+	ut_write_file(dir, "subuid", "u:100000:-1\nu:200000:65536\n");
+	assert_int_equal(lr_subid_lookup(f, "u", 4321, &start, &count), 0);
+	assert_int_equal(start, 200000);
+	assert_int_equal(count, 65536);
+	/* The whole 32-bit space, to its last ID, is fine. */
+	ut_write_file(dir, "subuid", "u:4294901760:65536\n");
+	assert_int_equal(lr_subid_lookup(f, "u", 4321, &start, &count), 0);
+	assert_int_equal(count, 65536);
+	free(f);
+	ut_rm_rf(dir);
+	free(dir);
+}
+
 static void test_host_root_refused(void **state)
 {
 	(void)state;
@@ -62,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_subgid_keyed_by_user),
+	    cmocka_unit_test(test_subid_numbers_strict),
 	    cmocka_unit_test(test_host_root_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

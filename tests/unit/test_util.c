@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "number.h"
 #include "util.h"
 
 static void assert_double_rejected(const char *text, double min, double max, int want_errno)

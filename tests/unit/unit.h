@@ -292,4 +292,21 @@ static inline void ut_assert_ok(int r, rci_error_t *err)
 	}
 }
 
+/*
+ * Runs @fn in a forked child (for checks that change the process: closed stdio, seccomp
+ * filters) and asserts that it returned 0; its other return values name the failed check.
+ */
+static inline void ut_assert_child_ok(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int ws = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn());
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
 #endif

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "lock.h"
+#include "launcher_lock.h"
 #include "util.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 
-int lr_lock_open(const char *state_dir, rci_error_t *err)
+int lr_lock_open(const struct lr_state *st, rci_error_t *err)
 {
-	cleanup_free char *path = xasprintf("%s/lock", state_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(st->dfd, LR_STATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return rci_make_error(err, errno, "open `%s`", path);
+		return rci_make_error(err, errno, "open `%s/%s`", st->dir, LR_STATE_LOCK);
 	return fd;
 }
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef LR_LOCK_H
-#define LR_LOCK_H
+#ifndef LR_LAUNCHER_LOCK_H
+#define LR_LAUNCHER_LOCK_H
 
 #include <stdbool.h>
 
 #include "error.h"
+#include "state.h"
 
 /*
  * The launcher lock, `<state>/lock`, serialises the infra's lifecycle between concurrent
@@ -14,8 +15,8 @@
  * flock() locks die with the process, so a killed launcher never leaves it held.
  */
 
-/* Opens (creating) the lock file; returns an O_CLOEXEC fd or -1 with *err. */
-int lr_lock_open(const char *state_dir, rci_error_t *err);
+/* Opens (creating) <state>/lock; returns an O_CLOEXEC fd or -1 with *err. */
+int lr_lock_open(const struct lr_state *st, rci_error_t *err);
 
 /* Blocks until the lock is held in the given mode; a held lock is converted. */
 int lr_lock_take(int fd, bool exclusive, rci_error_t *err);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef LR_COMMANDS_H
-#define LR_COMMANDS_H
+#ifndef LR_LAUNCHER_COMMANDS_H
+#define LR_LAUNCHER_COMMANDS_H
 
 #include "context.h"
 #include "error.h"
