@@ -64,7 +64,4 @@ int lr_bundle_pid(const struct lr_state *st, pid_t *pid, rci_error_t *err);
 int lr_bundle_build(struct lr_ctx *ctx, const char *helper, const char *init, struct lr_infra *inf,
 		    rci_error_t *err);
 
-/* Until image_cache.c and image_tar.c include tree.h for lr_remove_tree (issue 13 split). */
-#include "tree.h"
-
 #endif

@@ -4,6 +4,7 @@
 #include "image_layout.h"
 #include "json.h"
 #include "log.h"
+#include "state.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -105,7 +106,7 @@ int lr_image_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
 	if (!ctx->image || ctx->img)
 		return 0;
-	cleanup_free char *cache = lr_ctx_path(ctx, "image-cache");
+	cleanup_free char *cache = lr_ctx_path(ctx, LR_STATE_IMAGE_CACHE);
 	if (lr_image_prepare(ctx->image, cache, &ctx->img, err) < 0)
 		return rci_error_wrap(err, "--image `%s`", ctx->image);
 	if (!ctx->plugin_dirs_default)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_cache.h"
-#include "bundle.h"
+#include "tree.h"
 #include "fs.h"
 #include "image_layer.h"
 #include "image_layout.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_tar.h"
 #include "beneath.h"
-#include "bundle.h"
+#include "tree.h"
 #include "log.h"
 #include "util.h"
 
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 /*
- * Deeper entries are refused: the cache must stay removable, and lr_remove_tree (bundle.h)
+ * Deeper entries are refused: the cache must stay removable, and lr_remove_tree (tree.h)
  * descends 64 levels at most, counted from the cache entry above the rootfs.
  */
 #define MAX_DEPTH 60

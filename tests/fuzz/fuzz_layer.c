@@ -8,7 +8,7 @@
  * link) fails the run, and so does a rootfs that cannot be removed again (the cache must stay
  * removable). Every input must succeed, or fail with exactly one error of one line.
  */
-#include "bundle.h"
+#include "tree.h"
 #include "fuzz.h"
 #include "image_layer.h"
 #include "util.h"
