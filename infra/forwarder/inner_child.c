@@ -6,6 +6,7 @@
  */
 #include "fdpass.h"
 #include "inner.h"
+#include "nl.h"
 #include "runtime.h"
 #include "tproxy.h"
 #include "util.h"
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/rtnetlink.h>
 
 static void hello_msg(struct fwd_inner_hello *h, rci_error_t *e)
 {
@@ -89,12 +91,30 @@ static int dial_plain(int type, const union fwd_addr *target)
 	return ret;
 }
 
+/*
+ * The container would answer @client on its own link, not through the infra: the client's
+ * address lies in a subnet of the container's interface (a host with a rootful bridge of the
+ * same subnet, say). Its replies would never reach the transparent socket, so such a client
+ * goes through a plain socket. A client the infra has no route to is fine: the container's
+ * reply comes to the infra (its default gateway) and is delivered by the TPROXY route.
+ */
+static bool on_container_link(const union fwd_addr *client_in, const union fwd_addr *target)
+{
+	union fwd_addr client = *client_in;
+	struct fwd_route to_client, to_target;
+	fwd_addr_unmap(&client);
+	if (fwd_nl_route_get(&client, &to_client) < 0 || fwd_nl_route_get(target, &to_target) < 0)
+		return false;
+	return to_client.type == RTN_UNICAST && !to_client.via_gateway &&
+	       to_client.oif == to_target.oif;
+}
+
 static void serve_one(int sock, const struct fwd_inner_request *rq)
 {
 	struct fwd_inner_reply rep = {.id = rq->id};
 	int type = rq->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	int fd = -1;
-	if (rq->keep_source) {
+	if (rq->keep_source && !on_container_link(&rq->client, &rq->target)) {
 		fd = dial_transparent(type, &rq->client, &rq->target);
 		/* Not fatal: a plain socket still reaches the container (as the infra). */
 		rep.transparent = fd >= 0;

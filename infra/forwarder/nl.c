@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <linux/rtnetlink.h>
 
 void fwd_nl_init(struct fwd_nlbuf *b)
 {
@@ -137,4 +138,55 @@ int fwd_nl_talk(int protocol, struct fwd_nlbuf *b, int *kernel_errno, rci_error_
 	if (collect_acks(fd, b, kernel_errno) < 0)
 		return rci_make_error(err, errno, "netlink receive (protocol %d)", protocol);
 	return 0;
+}
+
+/* The attributes of one RTM_NEWROUTE answer. */
+static void parse_route(const struct nlmsghdr *h, struct fwd_route *out)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	int len = (int)RTM_PAYLOAD(h);
+	out->type = rt->rtm_type;
+	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			memcpy(&out->oif, RTA_DATA(a), sizeof(uint32_t));
+		else if (a->rta_type == RTA_GATEWAY || a->rta_type == RTA_VIA)
+			out->via_gateway = true;
+	}
+}
+
+int fwd_nl_route_get(const union fwd_addr *dst, struct fwd_route *out)
+{
+	static struct fwd_nlbuf b;
+	bool v6 = dst->sa.sa_family == AF_INET6;
+	struct rtmsg rt = {.rtm_family = (uint8_t)dst->sa.sa_family, .rtm_dst_len = v6 ? 128 : 32};
+	memset(out, 0, sizeof(*out));
+	fwd_nl_init(&b);
+	fwd_nl_msg(&b, RTM_GETROUTE, 0, &rt, sizeof(rt));
+	if (v6)
+		fwd_nl_attr(&b, RTA_DST, &dst->in6.sin6_addr, sizeof(dst->in6.sin6_addr));
+	else
+		fwd_nl_attr(&b, RTA_DST, &dst->in.sin_addr, sizeof(dst->in.sin_addr));
+	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct timeval tv = {.tv_sec = 1};
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    sendto(fd, b.data, b.len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	unsigned char buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
+	ssize_t n;
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	int len = (int)n;
+	for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type == NLMSG_ERROR)
+			return ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
+		if (h->nlmsg_type == RTM_NEWROUTE) {
+			parse_route(h, out);
+			return 0;
+		}
+	}
+	return -EPROTO;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <linux/netlink.h>
 
+#include "addr.h"
 #include "error.h"
 
 /*
@@ -45,5 +46,18 @@ void fwd_nl_nest_end(struct fwd_nlbuf *b, size_t nest);
  * kernel reported (0: all succeeded), or -1 with *err when the exchange itself failed.
  */
 int fwd_nl_talk(int protocol, struct fwd_nlbuf *b, int *kernel_errno, rci_error_t *err);
+
+/* What `ip route get` says about a destination. */
+struct fwd_route {
+	int type;	  /* RTN_UNICAST, RTN_LOCAL... */
+	unsigned oif;	  /* output interface, 0 if none */
+	bool via_gateway; /* reached through a router, not on the link itself */
+};
+
+/*
+ * fwd_nl_route_get() - the kernel's route to @dst in the caller's network namespace. Returns 0,
+ * or a negative errno (-ENETUNREACH when there is none).
+ */
+int fwd_nl_route_get(const union fwd_addr *dst, struct fwd_route *out);
 
 #endif

@@ -159,6 +159,22 @@ teardown() {
 	[[ "$output" == *"fwmark 0x10000000/0x10000000 lookup 3520"* ]] || fail "rules: $output"
 }
 
+@test "forwarder: a client on the container's own link shows as the gateway" {
+	if [ -z "${RCI_CLIENT_PID:-}" ]; then
+		missing_prereq "no client namespace (tests/run-integration.sh prepares it as root)"
+	fi
+	local t4
+	t4=$(publish tcp 0.0.0.0 "$CTR4")
+	# As if the container's subnet held the client's address (a rootful bridge of the same
+	# subnet on the host): the container would answer it on its link, never through the infra.
+	in_infra ip route add "$RCI_CLIENT_ADDR4/32" dev veth0
+	in_ctr ip route add "$RCI_CLIENT_ADDR4/32" dev eth0
+	run nsenter -t "$RCI_CLIENT_PID" -U -n --preserve-credentials \
+		python3 "$NETCHECK" tcp "$RCI_CLIENT_HOST4" "$t4" 4
+	assert_status 0
+	[[ "$output" =~ ^peer\ $GW4\ [0-9]+\ got\ 4$ ]] || fail "answer: $output"
+}
+
 @test "forwarder: exits when the infra dies, and nothing listens any more" {
 	local t u
 	t=$(publish tcp 127.0.0.1 "$CTR4")

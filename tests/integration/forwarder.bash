@@ -121,6 +121,10 @@ fwd_teardown() {
 		kill -TERM "$FWD_PID"
 		wait_until 5 pid_dead "$FWD_PID" || rc=1
 	fi
+	# An instrumented build (make check-asan) reports leaks and undefined behaviour there.
+	if grep -E 'Sanitizer|runtime error' "$W/fwd.log" >&2; then
+		rc=1
+	fi
 	if [ -n "${INFRA:-}" ]; then
 		for p in $(infra_strays); do
 			echo "left in the infra: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
