@@ -68,9 +68,13 @@ static int wait_hello(struct fwd_inner *in, rci_error_t *err)
 	if (h.error)
 		return rci_make_error(err, h.error, "%s", h.msg);
 	in->families = h.families;
-	if (in->keep_source && h.families != (FWD_TPROXY_V4 | FWD_TPROXY_V6))
-		rci_warning("client addresses of %s are not kept: %s",
-			    h.families ? "IPv6" : "any family",
+	unsigned missing = (FWD_TPROXY_V4 | FWD_TPROXY_V6) & ~h.families;
+	if (in->keep_source && missing)
+		rci_warning("the container sees the infra's address, not the client's, for %s "
+			    "clients: %s",
+			    missing == FWD_TPROXY_V6   ? "IPv6"
+			    : missing == FWD_TPROXY_V4 ? "IPv4"
+						       : "all",
 			    h.msg[0] ? h.msg : "unknown reason");
 	return 0;
 }

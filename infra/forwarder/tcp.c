@@ -94,12 +94,15 @@ static int dir_open(struct splice_dir *d)
 static void dir_grow(struct splice_dir *d, unsigned want)
 {
 	d->grown = true;
-	if (want <= d->cap)
-		return;
-	/* EPERM past the user's pipe quota: the default size still works. */
-	int size = fcntl(d->pipe[0], F_SETPIPE_SZ, (int)want);
-	if (size > 0)
-		d->cap = (size_t)size;
+	/* EPERM above fs.pipe-max-size or past the user's pipe quota: try half as much, down to
+	 * the size it has, which still works. */
+	for (; want > d->cap; want /= 2) {
+		int size = fcntl(d->pipe[0], F_SETPIPE_SZ, (int)want);
+		if (size > 0) {
+			d->cap = (size_t)size;
+			return;
+		}
+	}
 }
 
 /*

@@ -175,6 +175,24 @@ teardown() {
 	[[ "$output" =~ ^peer\ $GW4\ [0-9]+\ got\ 4$ ]] || fail "answer: $output"
 }
 
+@test "forwarder: an infra without IPv6 gets one warning and still keeps IPv4 clients" {
+	kill -TERM "$FWD_PID"
+	wait_until 5 pid_dead "$FWD_PID"
+	in_infra sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1
+	: >"$W/fwd.log"
+	fwd_start
+	run fwdctl ping
+	assert_json '.sourceAddress and (.sourceAddressIPv6 | not)'
+	run cat "$W/fwd.log"
+	[ "${#lines[@]}" -eq 1 ] || fail "log: $output"
+	[[ "$output" == *"warning: the container sees the infra's address, not the client's, for IPv6 clients: add the IPv6 local route: "* ]] ||
+		fail "log: $output"
+	local t
+	t=$(publish tcp 127.0.0.1 "$CTR4")
+	run python3 "$NETCHECK" tcp 127.0.0.1 "$t" 1
+	[[ "$output" == *" got 1" ]]
+}
+
 @test "forwarder: exits when the infra dies, and nothing listens any more" {
 	local t u
 	t=$(publish tcp 127.0.0.1 "$CTR4")
