@@ -9,9 +9,9 @@
 
 #define BATCH 16
 #define MAX_DGRAM 65536
-#define MAX_QUEUED 16
-#define BUCKETS 256 /* per forward; chains stay short at the default 1024 flows */
-#define ROUNDS 8    /* recvmmsg batches per event, so one busy forward cannot starve the rest */
+#define MAX_QUEUED 16 /* at most BATCH: sent in one sendmmsg */
+#define BUCKETS 256   /* per forward; chains stay short at the default 1024 flows */
+#define ROUNDS 8      /* recvmmsg batches per event, so one busy forward cannot starve the rest */
 
 struct queued {
 	struct queued *next;
@@ -104,10 +104,21 @@ static void flow_close(struct udp_flow *fl)
 	fwd_loop_defer_free(f->ctx->loop, fl, flow_free);
 }
 
-static void flow_send(struct udp_flow *fl, const void *data, size_t len)
+/*
+ * Sends @n datagrams of @msgs (as received: each one's msg_len bytes of its iovec, which is
+ * trimmed to that) on @fl's connected socket.
+ */
+static void flow_send(struct udp_flow *fl, const struct mmsghdr *msgs, unsigned n)
 {
-	/* Errors are the datagram's fate (a refused port, a full buffer): UDP drops it. */
-	if (send(fl->watch.fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	struct mmsghdr out[BATCH];
+	memset(out, 0, sizeof(out));
+	for (unsigned i = 0; i < n; i++) {
+		out[i].msg_hdr.msg_iov = msgs[i].msg_hdr.msg_iov;
+		out[i].msg_hdr.msg_iov->iov_len = msgs[i].msg_len;
+		out[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* Errors are the datagrams' fate (a refused port, a full buffer): UDP drops them. */
+	if (sendmmsg(fl->watch.fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 	    rci_log_debug_enabled())
 		rci_debug("udp to %d: %m", fwd_addr_port(&fl->fwd->target));
 }
@@ -198,10 +209,20 @@ static void on_dialed(void *owner, int fd, int error, bool transparent)
 	}
 	rci_debug("udp flow to port %d open%s", fwd_addr_port(&fl->fwd->target),
 		  transparent ? " from the client's address" : "");
+	/* What came while it dialed, in one go (MAX_QUEUED <= BATCH). */
+	struct mmsghdr msgs[MAX_QUEUED];
+	struct iovec iov[MAX_QUEUED];
+	unsigned n = 0;
+	for (struct queued *q = fl->queue; q; q = q->next, n++) {
+		iov[n] = (struct iovec){.iov_base = q->data, .iov_len = q->len};
+		msgs[n] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[n], .msg_iovlen = 1},
+					   .msg_len = (unsigned)q->len};
+	}
+	if (n)
+		flow_send(fl, msgs, n);
 	while (fl->queue) {
 		struct queued *q = fl->queue;
 		fl->queue = q->next;
-		flow_send(fl, q->data, q->len);
 		free(q);
 	}
 	fl->n_queued = 0;
@@ -260,24 +281,48 @@ static void note_local(struct udp_flow *fl, struct msghdr *mh)
 	}
 }
 
-static void relay(struct fwd_forward *f, struct mmsghdr *m, long long now)
+/* The open flow @m belongs to (created, refreshed), or NULL when it was queued or dropped. */
+static struct udp_flow *flow_of(struct fwd_forward *f, struct mmsghdr *m, long long now)
 {
 	union fwd_addr *client = m->msg_hdr.msg_name;
 	if (m->msg_hdr.msg_flags & MSG_TRUNC)
-		return;
+		return NULL;
 	struct udp_flow *fl = flow_find(f, client);
-	if (!fl)
+	if (!fl) {
 		fl = flow_new(f, client);
-	else {
+	} else {
 		fwd_list_del(&fl->link);
 		fwd_list_add_tail(&f->flows, &fl->link);
 	}
 	fl->last_ms = now;
 	note_local(fl, &m->msg_hdr);
 	if (fl->watch.fd >= 0)
-		flow_send(fl, m->msg_hdr.msg_iov->iov_base, m->msg_len);
-	else
-		enqueue(fl, m->msg_hdr.msg_iov->iov_base, m->msg_len);
+		return fl;
+	enqueue(fl, m->msg_hdr.msg_iov->iov_base, m->msg_len);
+	return NULL;
+}
+
+/*
+ * Relays a received batch: consecutive datagrams of one client go out in one sendmmsg. A run
+ * is sent before the next datagram is looked at, as that one may evict the run's flow.
+ */
+static void relay(struct fwd_forward *f, struct mmsghdr *msgs, int n)
+{
+	long long now = rci_now_ms();
+	struct udp_flow *run = NULL;
+	int run_from = 0;
+	for (int i = 0; i < n; i++) {
+		if (run && !fwd_addr_equal(&run->client, msgs[i].msg_hdr.msg_name)) {
+			flow_send(run, msgs + run_from, (unsigned)(i - run_from));
+			run = NULL;
+		}
+		if (run)
+			continue;
+		run = flow_of(f, &msgs[i], now);
+		run_from = i;
+	}
+	if (run)
+		flow_send(run, msgs + run_from, (unsigned)(n - run_from));
 }
 
 void fwd_udp_receive(struct fwd_forward *f)
@@ -302,9 +347,7 @@ void fwd_udp_receive(struct fwd_forward *f)
 				rci_debug("udp receive on port %d: %m", fwd_addr_port(&f->host));
 			return;
 		}
-		long long now = rci_now_ms();
-		for (int i = 0; i < n; i++)
-			relay(f, &msgs[i], now);
+		relay(f, msgs, n);
 		if (n < BATCH)
 			return;
 	}
