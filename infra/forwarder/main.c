@@ -2,9 +2,10 @@
 /*
  * rootless-cni-forwarder: published ports of one infra (README.md in this directory).
  *
- * Start-up order matters: the inner-socket child is forked before anything it should not hold
- * exists (it closes what it inherited anyway), the control socket listens, and only then is
- * "ready" written. Signals arrive through a signalfd; the infra's exit through a pidfd (and a
+ * Start-up order matters: the control socket is claimed first (a live one means another
+ * forwarder: we stop before touching the infra), then the inner-socket child is forked (it
+ * closes every fd it inherited but its socketpair), and only once it reported is "ready"
+ * written. Signals arrive through a signalfd; the infra's exit through a pidfd (and a
  * once-a-second check of its start time where pidfds do not exist).
  */
 #include "control.h"
@@ -196,15 +197,17 @@ static int run(struct daemon *d, rci_error_t *err)
 	d->ctx.loop = fwd_loop_new(err);
 	if (!d->ctx.loop)
 		return -1;
+	/* The control socket first: a second forwarder for the same infra stops here, before its
+	 * child touches the infra. Clients wait in its backlog until the loop runs. */
+	d->control = fwd_control_open(&d->ctx, d->opt.control, d->opt.infra_pid, err);
+	if (!d->control)
+		return -1;
 	d->ctx.inner =
 	    fwd_inner_start(d->ctx.loop, d->opt.infra_pid, d->infra_start, d->opt.keep_source, err);
 	if (!d->ctx.inner)
 		return -1;
 	raise_nofile();
 	if (setup_watches(d, err) < 0)
-		return -1;
-	d->control = fwd_control_open(&d->ctx, d->opt.control, d->opt.infra_pid, err);
-	if (!d->control)
 		return -1;
 	signal_ready(d->opt.ready_fd);
 	d->opt.ready_fd = -1;
