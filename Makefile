@@ -46,13 +46,16 @@ LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs libarchive nettle) $(LIBS)
 TESTPOINT_SRC := helper/lib/testpoint.c
 LIB_SRCS := $(filter-out $(TESTPOINT_SRC),$(wildcard helper/lib/*.c)) $(wildcard helper/cni/*.c) \
 	$(filter-out helper/main.c,$(wildcard helper/*.c))
-LAUNCHER_LIB_SRCS := $(filter-out infra/main.c,$(wildcard infra/*.c))
+# The forwarder's modules are launcher library code too: its client shares the protocol.
+FORWARDER_LIB_SRCS := $(filter-out infra/forwarder/main.c,$(wildcard infra/forwarder/*.c))
+LAUNCHER_LIB_SRCS := $(filter-out infra/main.c,$(wildcard infra/*.c)) $(FORWARDER_LIB_SRCS)
 INIT_SRCS := $(wildcard infra/init/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 60
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -61,12 +64,15 @@ LIBLAUNCHER := $(BUILD)/liblauncher.a
 HELPER := $(BUILD)/rootless-cni-infra
 LAUNCHER := $(BUILD)/rootless-cni-launcher
 INIT := $(BUILD)/rootless-cni-infra-init
+FORWARDER := $(BUILD)/rootless-cni-forwarder
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PLUGIN_BINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%,$(PLUGIN_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 
-PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT))
+PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT)) \
+	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER))
 
 # The test build of the three programs, in $(BUILD)/test/ (the launcher finds the helper and the
 # init beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
@@ -115,6 +121,14 @@ $(HELPER): $(BUILD)/helper/main.o $(LIBRCI)
 
 $(LAUNCHER): $(BUILD)/infra/main.o $(LIBLAUNCHER) $(LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
+
+$(FORWARDER): $(BUILD)/infra/forwarder/main.o $(LIBLAUNCHER) $(LIBRCI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Test tools that drive the programs through their libraries (fwdctl: the forwarder's client).
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBLAUNCHER) $(LIBRCI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The infra init is static where possible: it must run from any rootfs.
 $(INIT): $(call obj,$(INIT_SRCS)) $(LIBRCI)
@@ -183,7 +197,8 @@ fuzz:
 			build-fuzz/corpus/$$t 2>&1 | grep -E '^#[0-9]+ *DONE|^Done|ERROR|SUMMARY' || exit 1; \
 	done
 
-test-bins: $(PROGRAMS) $(TEST_PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS)
+test-bins: $(PROGRAMS) $(TEST_PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS) \
+	$(TOOL_BINS)
 
 check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
@@ -241,6 +256,7 @@ install: all
 	install -m 0755 $(HELPER) $(DESTDIR)$(BINDIR)/rootless-cni-infra
 	$(if $(wildcard $(LAUNCHER)),install -m 0755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/rootless-cni-launcher)
 	$(if $(wildcard $(INIT)),install -m 0755 $(INIT) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-infra-init)
+	$(if $(wildcard $(FORWARDER)),install -m 0755 $(FORWARDER) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-forwarder)
 	$(if $(wildcard image/net.d/*),install -d $(DESTDIR)$(DATADIR)/net.d && install -m 0644 image/net.d/* $(DESTDIR)$(DATADIR)/net.d/)
 
 uninstall:

@@ -9,7 +9,9 @@
 # As root in the initial user namespace, the suites must not run as root: the script prepares the
 # unprivileged test user (tests/setup-rootless-user.sh) and runs bats as that user. When the build
 # or the sources are not readable by that user (say, under /root), they are copied to a temporary
-# directory the user owns. As any other user (or as root inside a user namespace, `unshare -r`),
+# directory the user owns. As root it also prepares a remote client for the user, a network
+# namespace joined to the host by a veth (tests/setup-client-netns.sh, RCI_CLIENT_* in the
+# suites' environment). As any other user (or as root inside a user namespace, `unshare -r`),
 # bats runs directly.
 #
 # Env: BUILD           build dir (default: <repo>/build), made absolute
@@ -54,7 +56,9 @@ fi
 [ "${#suites[@]}" -gt 0 ] || die "no suites in $src/tests/integration"
 
 tmp=
+client_pid=
 cleanup() {
+	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,6 +69,7 @@ in_initial_userns() {
 }
 
 run_as=()
+client_vars=()
 bats_src=$src
 bats_build=$build
 xdg_runtime=${XDG_RUNTIME_DIR:-}
@@ -99,11 +104,17 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 		PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
 		LANG=C.UTF-8 TERM="${TERM:-dumb}")
 	echo "# running as $user (uid $(id -u "$user"))"
+	# Only root can make the veth; the suites that need the client say so when it is missing.
+	if client_env=$("$src/tests/setup-client-netns.sh" "$user"); then
+		mapfile -t client_vars <<<"$client_env"
+		client_pid=$(sed -n 's/^RCI_CLIENT_PID=//p' <<<"$client_env")
+	fi
 fi
 
 env_args=(BUILD="$bats_build" RCI_SRC="$bats_src" RCI_ALLOW_SKIP="$allow_skip"
 	BATS_TEST_TIMEOUT="$test_timeout" RCI_TEST_IMAGE="${RCI_TEST_IMAGE:-}")
 [ -n "$xdg_runtime" ] && env_args+=(XDG_RUNTIME_DIR="$xdg_runtime")
+env_args+=("${client_vars[@]}")
 # Trial counts of the stress suites (make stress, make crash) reach them through env -i too.
 for v in ${!RCI_STRESS_@}; do
 	env_args+=("$v=${!v}")
