@@ -175,7 +175,9 @@ conf() {
 	fi
 	# A process left in the stand-in's user namespace makes teardown fail, and is killed.
 	standin_exec sleep 600 3>&- &
-	wait_until 5 test -n "$(standin_stray_pids)"
+	# A function, so that each poll looks again (a $(...) argument would be expanded once).
+	has_stray() { [ -n "$(standin_stray_pids)" ]; }
+	wait_until 5 has_stray
 	local rc=0
 	standin_stop 2>"$BATS_TEST_TMPDIR/stop.err" || rc=$?
 	[ "$rc" -eq 1 ] || fail "standin_stop returned $rc"
