@@ -156,11 +156,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka
 
-# Fake CNI plugins: no sanitizer runtime, so they behave the same in every build.
+# Fake CNI plugins: no sanitizer runtime, so they behave the same in every build. A plugin's
+# own folder (tests/plugins/<name minus -plugin>/) holds the rest of its sources.
+$(BUILD)/tests/plugins/fake-plugin: $(wildcard tests/plugins/fake/*.c tests/plugins/fake/*.h)
 $(BUILD)/tests/plugins/%: tests/plugins/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(shell $(PKG_CONFIG) --cflags json-c) \
-		-o $@ $< $(shell $(PKG_CONFIG) --libs json-c)
+		-o $@ $(filter %.c,$^) $(shell $(PKG_CONFIG) --libs json-c)
 
 # Benchmark tools (scripts/bench.sh): like the fake plugins, never instrumented.
 $(BUILD)/tests/bench/%: tests/bench/%.c

@@ -61,250 +61,11 @@
 
 #include <json-c/json.h>
 
-extern char **environ;
+#include "fake/fake.h"
 
 #define DEFAULT_ERROR "{\"cniVersion\":\"1.0.0\",\"code\":100,\"msg\":\"fake failure\"}"
 
 static const char *const default_versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
-
-static const char *env_or_empty(const char *name)
-{
-	const char *v = getenv(name);
-	return v ? v : "";
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void print_str(int fd, const char *s)
-{
-	(void)write_all(fd, s, strlen(s));
-}
-
-/* Reports an internal failure the CNI way (error object on stdout) and exits. */
-static void die(const char *what)
-{
-	int saved = errno;
-	json_object *e = json_object_new_object();
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), "fake-plugin: %s%s%s", what, saved ? ": " : "",
-		 saved ? strerror(saved) : "");
-	json_object_object_add(e, "cniVersion", json_object_new_string("1.0.0"));
-	json_object_object_add(e, "code", json_object_new_int(999));
-	json_object_object_add(e, "msg", json_object_new_string(msg));
-	print_str(STDOUT_FILENO, json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
-	print_str(STDOUT_FILENO, "\n");
-	fprintf(stderr, "%s\n", msg);
-	exit(1);
-}
-
-static char *read_stdin(size_t *len_out)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap + 1);
-
-	if (!buf)
-		die("out of memory");
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				die("out of memory");
-			buf = nb;
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EBADF)
-				break; /* no stdin at all: treat as empty */
-			die("read stdin");
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*len_out = len;
-	return buf;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = json_object_get_int(*(json_object *const *)a);
-	int y = json_object_get_int(*(json_object *const *)b);
-	return (x > y) - (x < y);
-}
-
-/* Open fds, listed before the plugin opens anything of its own. */
-static json_object *list_fds(void)
-{
-	json_object *arr = json_object_new_array();
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int self;
-
-	if (!d)
-		return arr;
-	self = dirfd(d);
-	while ((de = readdir(d))) {
-		char *end;
-		long fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = strtol(de->d_name, &end, 10);
-		if (*end || fd == self)
-			continue;
-		json_object_array_add(arr, json_object_new_int((int)fd));
-	}
-	closedir(d);
-	json_object_array_sort(arr, cmp_int);
-	return arr;
-}
-
-/* Adds the capability sets, blocked and ignored signals and no_new_privs from /proc/self/status. */
-static void add_status(json_object *rec)
-{
-	static const struct {
-		const char *line, *key;
-	} caps[] = {{"CapEff:", "capEff"}, {"CapPrm:", "capPrm"},	 {"CapInh:", "capInh"},
-		    {"CapBnd:", "capBnd"}, {"CapAmb:", "capAmb"},	 {"SigBlk:", "sigBlk"},
-		    {"SigIgn:", "sigIgn"}, {"NoNewPrivs:", "noNewPrivs"}};
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-			size_t n = strlen(caps[i].line);
-			char *v;
-
-			if (strncmp(line, caps[i].line, n))
-				continue;
-			v = line + n;
-			v += strspn(v, " \t");
-			v[strcspn(v, " \t\n")] = '\0';
-			json_object_object_add(rec, caps[i].key, json_object_new_string(v));
-		}
-	}
-	fclose(f);
-}
-
-static json_object *env_object(void)
-{
-	json_object *env = json_object_new_object();
-
-	for (char **e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char *key;
-
-		if (!eq)
-			continue;
-		key = strndup(*e, (size_t)(eq - *e));
-		if (!key)
-			die("out of memory");
-		json_object_object_add(env, key, json_object_new_string(eq + 1));
-		free(key);
-	}
-	return env;
-}
-
-static void add_link(json_object *rec, const char *key, const char *path)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return;
-	buf[n] = '\0';
-	json_object_object_add(rec, key, json_object_new_string(buf));
-}
-
-static void record_call(const char *dir, json_object *fds, json_object *stdin_obj,
-			const char *stdin_raw, json_object *fake)
-{
-	static const char *const cni_vars[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
-					       "CNI_IFNAME",  "CNI_ARGS",	 "CNI_PATH"};
-	json_object *rec = json_object_new_object();
-	json_object *set = json_object_new_array();
-	json_object *tag;
-	char path[PATH_MAX];
-	const char *line;
-	char *buf;
-	size_t len;
-	int fd;
-
-	json_object_object_add(rec, "command", json_object_new_string(env_or_empty("CNI_COMMAND")));
-	json_object_object_add(rec, "containerId",
-			       json_object_new_string(env_or_empty("CNI_CONTAINERID")));
-	json_object_object_add(rec, "netns", json_object_new_string(env_or_empty("CNI_NETNS")));
-	json_object_object_add(rec, "ifname", json_object_new_string(env_or_empty("CNI_IFNAME")));
-	json_object_object_add(rec, "args", json_object_new_string(env_or_empty("CNI_ARGS")));
-	json_object_object_add(rec, "path", json_object_new_string(env_or_empty("CNI_PATH")));
-	for (size_t i = 0; i < sizeof(cni_vars) / sizeof(cni_vars[0]); i++)
-		if (getenv(cni_vars[i]))
-			json_object_array_add(set, json_object_new_string(cni_vars[i]));
-	json_object_object_add(rec, "set", set);
-	if (stdin_obj)
-		json_object_object_add(rec, "stdin", json_object_get(stdin_obj));
-	else
-		json_object_object_add(rec, "stdinRaw", json_object_new_string(stdin_raw));
-	json_object_object_add(rec, "env", env_object());
-	add_status(rec);
-	json_object_object_add(rec, "fds", json_object_get(fds));
-	json_object_object_add(rec, "pid", json_object_new_int(getpid()));
-	json_object_object_add(rec, "ppid", json_object_new_int(getppid()));
-	json_object_object_add(rec, "pgid", json_object_new_int(getpgrp()));
-	json_object_object_add(rec, "sid", json_object_new_int(getsid(0)));
-	json_object_object_add(rec, "uid", json_object_new_int((int)getuid()));
-	json_object_object_add(rec, "gid", json_object_new_int((int)getgid()));
-	add_link(rec, "selfNetns", "/proc/self/ns/net");
-	add_link(rec, "cwd", "/proc/self/cwd");
-	if (fake && json_object_object_get_ex(fake, "tag", &tag))
-		json_object_object_add(rec, "tag", json_object_get(tag));
-	else
-		json_object_object_add(rec, "tag", NULL);
-
-	line = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
-	len = strlen(line);
-	buf = malloc(len + 2);
-	if (!buf)
-		die("out of memory");
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
-	buf[len] = '\0';
-
-	snprintf(path, sizeof(path), "%s/calls.jsonl", dir);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die("open record file");
-	/* One write: concurrent plugins never interleave within a line. */
-	if (write(fd, buf, len) != (ssize_t)len)
-		die("write record file");
-	close(fd);
-	free(buf);
-	json_object_put(rec);
-}
 
 /* Is @cmd listed in fake[@key] (a string or an array of strings)? Absent key: @dflt. */
 static bool cmd_listed(json_object *fake, const char *key, const char *cmd, bool dflt)
@@ -364,12 +125,12 @@ static void spawn_child(const char *record, bool keep_stdio)
 
 	if (!record) {
 		errno = 0;
-		die("spawnChild needs record");
+		fake_die("spawnChild needs record");
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		die("fork");
+		fake_die("fork");
 	if (pid == 0) {
 		if (!keep_stdio) {
 			int null = open("/dev/null", O_RDWR);
@@ -388,10 +149,10 @@ static void spawn_child(const char *record, bool keep_stdio)
 	snprintf(path, sizeof(path), "%s/child.pid", record);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		die("open child.pid");
+		fake_die("open child.pid");
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-	if (write_all(fd, buf, (size_t)n) < 0)
-		die("write child.pid");
+	if (fake_write_all(fd, buf, (size_t)n) < 0)
+		fake_die("write child.pid");
 	close(fd);
 }
 
@@ -403,7 +164,7 @@ static void flood(int64_t bytes)
 	while (bytes > 0) {
 		size_t n = bytes > (int64_t)sizeof(chunk) ? sizeof(chunk) : (size_t)bytes;
 
-		if (write_all(STDOUT_FILENO, chunk, n) < 0)
+		if (fake_write_all(STDOUT_FILENO, chunk, n) < 0)
 			_exit(errno == EPIPE ? 141 : 1);
 		bytes -= (int64_t)n;
 	}
@@ -411,9 +172,10 @@ static void flood(int64_t bytes)
 
 static void print_json(json_object *obj)
 {
-	print_str(STDOUT_FILENO, json_object_to_json_string_ext(
-				     obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	print_str(STDOUT_FILENO, "\n");
+	fake_print_str(STDOUT_FILENO,
+		       json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	fake_print_str(STDOUT_FILENO, "\n");
 }
 
 static void fail(json_object *fake)
@@ -423,11 +185,11 @@ static void fail(json_object *fake)
 	json_object *sig = get(fake, "signal");
 
 	if (garbage)
-		print_str(STDOUT_FILENO, json_object_get_string(garbage));
+		fake_print_str(STDOUT_FILENO, json_object_get_string(garbage));
 	else if (error)
 		print_json(error);
 	else if (!sig && !get_bool(fake, "silent"))
-		print_str(STDOUT_FILENO, DEFAULT_ERROR "\n");
+		fake_print_str(STDOUT_FILENO, DEFAULT_ERROR "\n");
 	if (sig) {
 		int s = json_object_get_int(sig);
 
@@ -440,7 +202,7 @@ static void fail(json_object *fake)
 		raise(s);
 		/* A blocked or ignored-by-kernel signal: make it obvious. */
 		errno = 0;
-		die("signal was not delivered");
+		fake_die("signal was not delivered");
 	}
 	exit((int)get_int(fake, "exitCode", 1));
 }
@@ -471,8 +233,10 @@ static json_object *minimal_result(const char *version)
 	json_object *ips = json_object_new_array(), *ip = json_object_new_object();
 
 	json_object_object_add(r, "cniVersion", json_object_new_string(version));
-	json_object_object_add(iface, "name", json_object_new_string(env_or_empty("CNI_IFNAME")));
-	json_object_object_add(iface, "sandbox", json_object_new_string(env_or_empty("CNI_NETNS")));
+	json_object_object_add(iface, "name",
+			       json_object_new_string(fake_env_or_empty("CNI_IFNAME")));
+	json_object_object_add(iface, "sandbox",
+			       json_object_new_string(fake_env_or_empty("CNI_NETNS")));
 	json_object_array_add(ifs, iface);
 	json_object_object_add(r, "interfaces", ifs);
 	json_object_object_add(ip, "address", json_object_new_string("10.99.0.2/24"));
@@ -521,15 +285,15 @@ static void unknown_command(const char *cmd)
 
 int main(void)
 {
-	json_object *fds = list_fds();
-	const char *cmd = env_or_empty("CNI_COMMAND");
+	json_object *fds = fake_list_fds();
+	const char *cmd = fake_env_or_empty("CNI_COMMAND");
 	json_object *conf = NULL, *fake = NULL, *v;
 	const char *record;
 	size_t len;
 	char *raw;
 
 	signal(SIGPIPE, SIG_DFL);
-	raw = read_stdin(&len);
+	raw = fake_read_stdin(&len);
 	if (len > 0) {
 		struct json_tokener *tok = json_tokener_new();
 
@@ -544,18 +308,18 @@ int main(void)
 	v = get(fake, "record");
 	record = v ? json_object_get_string(v) : getenv("FAKE_CNI_RECORD");
 	if (record && *record)
-		record_call(record, fds, conf, raw, fake);
+		fake_record_call(record, fds, conf, raw, fake);
 	else
 		record = NULL;
 
 	if (!conf && strcmp(cmd, "VERSION") && strcmp(cmd, "DEL")) {
 		errno = 0;
-		die("stdin is not a JSON object");
+		fake_die("stdin is not a JSON object");
 	}
 
 	v = get(fake, "stderr");
 	if (v)
-		print_str(STDERR_FILENO, json_object_get_string(v));
+		fake_print_str(STDERR_FILENO, json_object_get_string(v));
 	if (get_bool(fake, "spawnChild") && cmd_listed(fake, "spawnOn", cmd, true))
 		spawn_child(record, get_bool(fake, "childKeepsStdio"));
 	if (get(fake, "sleepMs") && cmd_listed(fake, "sleepOn", cmd, true))
