@@ -59,6 +59,7 @@ static void att_free(struct rci_attachment_rec *a)
 	free(a->ip);
 	free(a->mac);
 	free(a->phase);
+	free(a->config);
 }
 
 void rci_container_rec_free(struct rci_container_rec *rec)
@@ -148,6 +149,7 @@ int rci_state_load(struct rci_state *st, const char *id, struct rci_container_re
 		ar->ip = dup_field(a, "ip");
 		ar->mac = dup_field(a, "mac");
 		ar->phase = dup_field(a, "phase");
+		ar->config = dup_field(a, "config");
 	}
 	*out = rec;
 	return 0;
@@ -172,6 +174,8 @@ int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rc
 		json_object_object_add(e, "mac", json_object_new_string(a->mac ? a->mac : ""));
 		json_object_object_add(e, "phase",
 				       json_object_new_string(a->phase ? a->phase : ""));
+		if (a->config && *a->config)
+			json_object_object_add(e, "config", json_object_new_string(a->config));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "attachments", arr);

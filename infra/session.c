@@ -36,6 +36,15 @@ int lr_session_exclusive(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *
 	return lr_infra_load(ctx, &s->inf, err);
 }
 
+/* A live infra: this command's options must be its, and its config dirs become ours. */
+static int use_infra(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
+{
+	if (lr_infra_check_options(ctx, inf, err) < 0)
+		return -1;
+	lr_ctx_adopt_cni(ctx, inf->cni_config_dir, inf->cni_shipped_dir);
+	return 0;
+}
+
 int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_error_t *err)
 {
 	for (int attempt = 0; attempt < 10; attempt++) {
@@ -45,7 +54,7 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 		if (lr_infra_load(ctx, &s->inf, err) < 0)
 			return -1;
 		if (lr_infra_alive(s->inf))
-			return lr_infra_check_options(ctx, s->inf, err);
+			return use_infra(ctx, s->inf, err);
 		lr_infra_free(s->inf);
 		s->inf = NULL;
 		if (!start)

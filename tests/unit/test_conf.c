@@ -6,6 +6,7 @@
 #include <locale.h>
 
 #include "conf.h"
+#include "discover.h"
 #include "json.h"
 
 struct fixture {
