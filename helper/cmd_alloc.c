@@ -187,8 +187,10 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (port_mappings(&capargs, err) < 0)
 		return -1;
 	struct cni_netconf *conf = NULL;
+	long long t0 = rci_now_ms();
 	if (cni_conf_find_dirs(ctx->config_dirs, argv[1], &conf, err) < 0)
 		return -1;
+	rci_debug_step("config", t0, "network `%s` from `%s`", argv[1], conf->path);
 	if (rci_ctx_open_state(ctx, err) < 0) {
 		cni_conf_free(conf);
 		return -1;

@@ -60,7 +60,7 @@ static void usage(FILE *f)
 	    "                          default: imageless, from the host's files\n"
 	    "  --allow-host-loopback   let containers reach the host's 127.0.0.1 at 10.0.2.2\n"
 	    "                          (default: refused, as podman does)\n"
-	    "  --debug                 log what happens on stderr\n"
+	    "  --debug                 log each step, the helper's too, on stderr with its time\n"
 	    "  -h, --help              show this help;  -v, --version  print the version\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 bad input, 3 not found, 4 conflict; exec passes the\n"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "netconf.h"
 #include "discover.h"
+#include "log.h"
 #include "image.h"
 #include "util.h"
 
@@ -26,9 +27,12 @@ int lr_netconf_find(struct lr_ctx *ctx, const char *name, struct cni_netconf **o
 		    rci_error_t *err)
 {
 	*out = NULL;
-	if (lr_ctx_resolve_cni(ctx, err) < 0)
+	long long t0 = rci_now_ms();
+	if (lr_ctx_resolve_cni(ctx, err) < 0 ||
+	    cni_conf_find_dirs(ctx->cni_dirs, name, out, err) < 0)
 		return -1;
-	return cni_conf_find_dirs(ctx->cni_dirs, name, out, err);
+	rci_debug_step("config", t0, "network `%s` from `%s`", name, (*out)->path);
+	return 0;
 }
 
 int lr_netconf_check(struct lr_ctx *ctx, const char *name, rci_error_t *err)

@@ -2,6 +2,7 @@
 #include "record.h"
 #include "fs.h"
 #include "json.h"
+#include "log.h"
 #include "state.h"
 #include "userns.h"
 #include "util.h"
@@ -64,8 +65,13 @@ int lr_infra_save(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_erro
 		json_object_array_add(dirs, json_object_new_string(inf->plugin_dirs[i]));
 	json_object_object_add(o, "pluginDirs", dirs);
 	const char *text = rci_json_str(o);
-	return rci_write_file_atomic_at(ctx->state.dfd, LR_STATE_RECORD, text, strlen(text), 0600,
-					err);
+	long long t0 = rci_now_ms();
+	if (rci_write_file_atomic_at(ctx->state.dfd, LR_STATE_RECORD, text, strlen(text), 0600,
+				     err) < 0)
+		return -1;
+	rci_debug_step("state", t0, "wrote `%s/%s` (%s)", ctx->state.dir, LR_STATE_RECORD,
+		       inf->ready ? "ready" : "provisional");
+	return 0;
 }
 
 static char *get_str(json_object *o, const char *key)

@@ -101,7 +101,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	sp.child_setup = se->userns_fd >= 0 ? lr_userns_join_hook : NULL;
 	sp.child_data = &se->userns_fd;
 	sp.die_with_parent = true;
-	rci_debug("%s create (bundle `%s`)", rt->name, inf->bundle);
+	long long t0 = rci_now_ms();
 	pid_t rpid = rci_spawn_start(&sp, err);
 	if (rpid < 0)
 		goto undo;
@@ -122,6 +122,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		rci_make_error(err, 0, "%s create %s%s%s", rt->name, how, *tail ? ": " : "", tail);
 		goto undo;
 	}
+	rci_debug_step("runtime", t0, "%s create: ok (bundle `%s`)", rt->name, inf->bundle);
 	close(exitp[1]);
 	exitp[1] = -1;
 	rci_testpoint("launcher:created");
@@ -164,8 +165,6 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	close(logfd);
 	close(mntns_fd);
-	rci_debug("infra running: pid %d, runtime %s, slirp4netns pid %d", (int)inf->pid, rt->name,
-		  (int)inf->slirp_pid);
 	*out = inf;
 	return 0;
 
