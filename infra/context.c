@@ -228,20 +228,13 @@ bool lr_ctx_make_user_cni_dir(const struct lr_ctx *ctx)
 		return false;
 	if (is_dir(dir) || ctx->cni_config_dir_given)
 		return is_dir(dir);
-	cleanup_free char *p = xstrdup(dir);
-	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
-		if (s)
-			*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rci_debug("cannot create `%s` (%s): the infra runs without `%s`", p,
-				  strerror(errno), dir);
-			return false;
-		}
-		if (!s)
-			break;
-		*s = '/';
+	rci_error_t tmp = NULL;
+	if (rci_mkdir_p(dir, 0700, false, &tmp) < 0) {
+		rci_debug("the infra runs without `%s`: %s", dir, tmp->msg);
+		rci_error_release(&tmp);
+		return false;
 	}
-	return is_dir(dir);
+	return true;
 }
 
 char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,

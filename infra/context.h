@@ -76,10 +76,11 @@ int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err);
 void lr_ctx_adopt_cni(struct lr_ctx *ctx, const char *user, const char *shipped);
 
 /*
- * lr_ctx_make_user_cni_dir() - creates the default user config dir (mode 0700, as XDG asks, with
- * its missing parents) so that the infra can mount it and see the networks an engine writes
- * there later (`podman network create`). A given --cni-config-dir is never created. False when
- * there is no such dir after all (no $HOME, a read-only home): the infra then runs without it.
+ * lr_ctx_make_user_cni_dir() - creates the default user config dir (mode 0700, as XDG asks; the
+ * missing parents as rci_mkdir_p makes them) so that the infra can mount it and see the networks
+ * an engine writes there later (`podman network create`). A given --cni-config-dir is never
+ * created. False when there is no such dir after all (no $HOME, a read-only home): the infra
+ * then runs without it.
  */
 bool lr_ctx_make_user_cni_dir(const struct lr_ctx *ctx);
 

@@ -147,11 +147,9 @@ static int select_versions(struct cni_netconf *c, const char *what, rci_error_t 
 static int load_fragments(struct cni_netconf *c, const char *dir, rci_error_t *err)
 {
 	cleanup_free char *fragdir = xasprintf("%s/%s", dir, c->name);
-	cleanup_close int dfd = open(fragdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
+	cleanup_close int dfd = -1;
 	struct dirent **names = NULL;
-	int n = scandirat(dfd, ".", &names, NULL, alphasort);
+	int n = rci_list_dir(fragdir, alphasort, &dfd, &names);
 	int ret = 0;
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
@@ -174,9 +172,8 @@ static int load_fragments(struct cni_netconf *c, const char *dir, rci_error_t *e
 				json_object_array_add(c->plugins, p);
 			}
 		}
-		free(names[i]);
 	}
-	free(names);
+	rci_free_dirents(names, n);
 	return ret;
 }
 

@@ -106,20 +106,16 @@ static int scan(const char *dir, int dfd, struct dirent **names, int n, bool lis
 static int scan_dir(const char *dir, const char *name, struct dir_scan *st,
 		    struct cni_netconf **out, rci_error_t *err)
 {
-	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
+	cleanup_close int dfd = -1;
 	struct dirent **names = NULL;
-	int n = scandirat(dfd, ".", &names, NULL, sort_bytewise);
+	int n = rci_list_dir(dir, sort_bytewise, &dfd, &names);
 	int r = 0;
 	if (n > 0) {
 		r = scan(dir, dfd, names, n, true, name, st, out, err);
 		if (r == 0)
 			r = scan(dir, dfd, names, n, false, name, st, out, err);
 	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	rci_free_dirents(names, n);
 	return r;
 }
 

@@ -32,15 +32,7 @@ assert_reply() {
 }
 
 setup() {
-	# launcher.bash's setup, then the completion functions.
-	if [ -n "${PREREQ_MISSING:-}" ]; then
-		missing_prereq "$PREREQ_MISSING"
-	fi
-	STATE=$(mktemp -d /tmp/rci-l.XXXXXX)
-	WORK=$(mktemp -d /tmp/rci-w.XXXXXX)
-	export RCI_DEFAULT_NET_DIR="$RCI_SRC/image/net.d"
-	export XDG_CONFIG_HOME="$WORK/config"
-	BEFORE=$(live_pids)
+	launcher_test_setup
 	# shellcheck source=/dev/null # built from infra/completion.bash
 	. "$BUILD/completion/rootless-cni-launcher"
 	mkdir -p "$XDG_CONFIG_HOME/cni/net.d"

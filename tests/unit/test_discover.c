@@ -5,8 +5,8 @@
  */
 #include "unit.h"
 
+#include "conf_fixture.h"
 #include "ctx.h"
-#include "discover.h"
 #include "json.h"
 #include "util.h"
 
@@ -44,32 +44,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void write_list(const char *dir, const char *file, const char *name, const char *type)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf),
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"plugins\":[{\"type\":\"%s\"}]}", name,
-		 type);
-	ut_write_file(dir, file, buf);
-}
-
 /* The shipped pair, as image/net.d holds it. */
 static void ship(struct fixture *f)
 {
 	write_list(f->shipped, "default.conflist", "default", "shipped-bridge");
 	write_list(f->shipped, "dualstack.conflist", "dualstack", "shipped-bridge");
-}
-
-static struct cni_netconf *find_ok(char *const *dirs, const char *name)
-{
-	struct cni_netconf *c = NULL;
-	rci_error_t err = NULL;
-
-	ut_assert_ok(cni_conf_find_dirs(dirs, name, &c, &err), &err);
-	assert_non_null(c);
-	assert_string_equal(c->name, name);
-	return c;
 }
 
 /* podman's network in the user's dir does not hide the shipped `default` (the bug). */
@@ -81,13 +60,13 @@ static void test_shipped_found_beside_user_network(void **state)
 
 	ship(f);
 	write_list(f->user, "gnet.conflist", "gnet", "bridge");
-	c = find_ok(f->dirs, "default");
+	c = find_ok_in(f->dirs, "default");
 	want = ut_path(f->shipped, "default.conflist");
 	assert_string_equal(c->path, want);
 	assert_string_equal(cni_conf_plugin_type(c, 0), "shipped-bridge");
 	free(want);
 	cni_conf_free(c);
-	c = find_ok(f->dirs, "gnet");
+	c = find_ok_in(f->dirs, "gnet");
 	assert_string_equal(cni_conf_plugin_type(c, 0), "bridge");
 	cni_conf_free(c);
 }
@@ -100,7 +79,7 @@ static void test_user_network_shadows_shipped(void **state)
 
 	ship(f);
 	write_list(f->user, "zz-mine.conflist", "default", "user-bridge");
-	c = find_ok(f->dirs, "default");
+	c = find_ok_in(f->dirs, "default");
 	assert_string_equal(cni_conf_plugin_type(c, 0), "user-bridge");
 	cni_conf_free(c);
 }
