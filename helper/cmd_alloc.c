@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cache.h"
 #include "commands.h"
+#include "discover.h"
 #include "json.h"
 #include "lock.h"
 #include "log.h"
@@ -60,6 +61,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	a->ip = xstrdup(argv[3]);
 	a->mac = xstrdup(argv[4]);
 	a->phase = xstrdup(RCI_PHASE_ADDING);
+	a->config = xstrdup(conf->path);
 	if (rci_attachment_args(a, &args, err) < 0)
 		goto out;
 
@@ -185,8 +187,10 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (port_mappings(&capargs, err) < 0)
 		return -1;
 	struct cni_netconf *conf = NULL;
-	if (cni_conf_find(ctx->config_dir, argv[1], &conf, err) < 0)
+	long long t0 = rci_now_ms();
+	if (cni_conf_find_dirs(ctx->config_dirs, argv[1], &conf, err) < 0)
 		return -1;
+	rci_debug_step("config", t0, "network `%s` from `%s`", argv[1], conf->path);
 	if (rci_ctx_open_state(ctx, err) < 0) {
 		cni_conf_free(conf);
 		return -1;

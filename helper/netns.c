@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "netns.h"
+#include "log.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -29,6 +30,7 @@ static int loopback_up(void)
 
 int rci_netns_create(const char *path, rci_error_t *err)
 {
+	long long t0 = rci_now_ms();
 	cleanup_close int target =
 	    open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (target < 0)
@@ -61,8 +63,11 @@ int rci_netns_create(const char *path, rci_error_t *err)
 		rci_make_error(err, saved, "return to the original network namespace");
 		goto remove_file;
 	}
-	if (ok)
+	if (ok) {
+		rci_debug_step("netns", t0, "created `%s` (loopback up, pinned by a bind mount)",
+			       path);
 		return 0;
+	}
 remove_file:
 	unlink(path);
 	return -1;
@@ -80,10 +85,15 @@ bool rci_netns_is_pinned(const char *path)
 
 int rci_netns_remove(const char *path, rci_error_t *err)
 {
+	long long t0 = rci_now_ms();
 	/* Repeat: a path can carry stacked mounts after an interrupted create. */
 	for (int i = 0; i < 8 && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
 		;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return rci_make_error(err, errno, "remove netns `%s`", path);
+	if (unlink(path) < 0) {
+		if (errno != ENOENT)
+			return rci_make_error(err, errno, "remove netns `%s`", path);
+		return 0;
+	}
+	rci_debug_step("netns", t0, "removed `%s`", path);
 	return 0;
 }

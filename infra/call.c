@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Joined in this order: the user namespace grants the rights to join the other two. */
@@ -132,23 +133,70 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	return 0;
 }
 
+#define HELPER_DEBUG_PREFIX "rootless-cni-infra: debug: "
+
+/*
+ * The helper's --debug lines out of its captured stderr, in order, onto ours (with --debug:
+ * stdout stays the contract's); what is left is its message, which lr_call_json reads.
+ */
+static void forward_debug(const struct lr_ctx *ctx, struct rci_spawn_result *res)
+{
+	char *keep = res->err;
+	for (char *line = res->err; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		if (!strncmp(line, HELPER_DEBUG_PREFIX, strlen(HELPER_DEBUG_PREFIX))) {
+			if (ctx->debug)
+				fprintf(stderr, "%.*s%s", (int)len, line, nl ? "" : "\n");
+		} else {
+			memmove(keep, line, len);
+			keep += len;
+		}
+		line += len;
+	}
+	if (res->err) {
+		*keep = '\0';
+		res->err_len = (size_t)(keep - res->err);
+	}
+}
+
+/* "exec: helper alloc via ... (N ms)", once the helper's own lines are out. */
+static void debug_call(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+		       const char *via, long long t0, const struct rci_spawn_result *res)
+{
+	if (!ctx->debug)
+		return;
+	cleanup_free char *how = rci_spawn_describe_status(res, 300000);
+	rci_debug_step("exec", t0, "helper %s via %s (infra pid %d): %s", args[0], via,
+		       (int)inf->pid, how);
+}
+
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
+	long long t0 = rci_now_ms();
 	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;
-		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0)
+		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0) {
+			forward_debug(ctx, res);
+			debug_call(ctx, inf, args, "namespace join (user, mnt, net)", t0, res);
 			return 0;
+		}
 		if (ctx->exec_mode == LR_EXEC_DIRECT) {
 			*err = tmp;
 			return -1;
 		}
 		cleanup_free char *text = rci_error_text(tmp);
-		rci_debug("joining the infra directly failed (%s); using %s exec", text,
-			  inf->rt.name);
+		rci_debug_step("exec", t0, "joining the infra directly failed (%s); using %s exec",
+			       text, inf->rt.name);
 		rci_error_release(&tmp);
 	}
-	return call_runtime(ctx, inf, args, passthrough, res, err);
+	if (call_runtime(ctx, inf, args, passthrough, res, err) < 0)
+		return -1;
+	forward_debug(ctx, res);
+	cleanup_free char *via = xasprintf("%s exec", inf->rt.name);
+	debug_call(ctx, inf, args, via, t0, res);
+	return 0;
 }
 
 json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
@@ -170,8 +218,6 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 				break;
 			}
 		}
-		if (*msg)
-			rci_debug("helper `%s` said:\n%s", args[0], msg);
 		cleanup_free char *line = rci_one_line(msg, 0);
 		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
 		int kind =

@@ -19,7 +19,10 @@
  * forces the fallback, RCI_EXEC=direct forbids it.
  *
  * @passthrough: the helper's stdin, stdout and stderr are ours and *res holds only its status;
- * else they are captured in *res. Returns -1 with *err only when the helper could not be run.
+ * else they are captured in *res, minus the helper's --debug lines, which go to our stderr
+ * when ctx->debug (the helper then runs with --debug), followed by an "exec" step line naming
+ * the path taken (log.h: rci_debug_step). Returns -1 with *err only when the helper could not
+ * be run.
  */
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err);

@@ -14,6 +14,18 @@
 
 #define SYNOPSIS "alloc ID NET [POD_NAME [IP [MAC]]] [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]]..."
 
+/* "0.0.0.0:8080->80/tcp, ..." for --debug. */
+static char *describe_ports(const struct lr_port *ports, size_t n)
+{
+	cleanup_strv char **v = NULL;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *s = xasprintf("%s:%d->%d/%s", ports[i].host_ip, ports[i].host,
+						 ports[i].ctr, ports[i].proto);
+		rci_strv_push(&v, s);
+	}
+	return rci_strv_join(v, ", ", NULL);
+}
+
 static void rollback(struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
 		     const char *net)
 {
@@ -148,8 +160,13 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (ifname)
 		json_object_object_add(out, "ifname", json_object_new_string(ifname));
 	json_object_object_add(out, "result", result);
+	long long t0 = rci_now_ms();
 	if (lr_ports_publish(ctx, s.inf, id, net, ports, nports, err) < 0)
 		goto undo;
+	if (nports && rci_log_debug_enabled()) {
+		cleanup_free char *shown = describe_ports(ports, nports);
+		rci_debug_step("ports", t0, "published %s for `%s` on `%s`", shown, id, net);
+	}
 	if (rci_json_print(out, err) < 0) {
 		lr_ports_unpublish(ctx, s.inf, id, net);
 		goto undo;

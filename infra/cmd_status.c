@@ -19,6 +19,13 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		goto out;
 	json_object_object_add(o, "running", json_object_new_boolean(s.inf != NULL));
 	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state.dir));
+	/* Where networks come from, in lookup order: the running infra's, or a start's. */
+	if (lr_ctx_resolve_cni(ctx, err) < 0)
+		goto out;
+	json_object *dirs = json_object_new_array();
+	for (size_t i = 0; ctx->cni_dirs && ctx->cni_dirs[i]; i++)
+		json_object_array_add(dirs, json_object_new_string(ctx->cni_dirs[i]));
+	json_object_object_add(o, "cniConfigDirs", dirs);
 	if (s.inf) {
 		cleanup_free char *userns = lr_infra_userns_path(s.inf);
 		json_object_object_add(o, "pid", json_object_new_int(s.inf->pid));

@@ -29,7 +29,8 @@ void lr_ctx_free(struct lr_ctx *ctx)
 {
 	lr_state_close(&ctx->state);
 	free(ctx->cni_config_dir);
-	rci_strv_free(ctx->cni_searched);
+	free(ctx->cni_shipped_dir);
+	rci_strv_free(ctx->cni_dirs);
 	rci_strv_free(ctx->plugin_dirs);
 	free(ctx->runtime);
 	free(ctx->image);
@@ -170,40 +171,70 @@ static char *shipped_net_dir(const struct lr_ctx *ctx)
 	return xstrdup(RCI_DATADIR "/net.d");
 }
 
-int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err)
+/* $XDG_CONFIG_HOME/cni/net.d, else ~/.config/cni/net.d; NULL without either variable. */
+static char *default_user_dir(void)
 {
-	if (ctx->cni_searched)
-		return 0;
-	if (ctx->cni_config_dir) {
-		rci_strv_push(&ctx->cni_searched, ctx->cni_config_dir);
-		if (!is_dir(ctx->cni_config_dir))
-			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
-						   "CNI config dir `%s`", ctx->cni_config_dir);
-		return 0;
-	}
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	cleanup_free char *user = NULL;
 	if (xdg && *xdg)
-		user = xasprintf("%s/cni/net.d", xdg);
-	else if (home && *home)
-		user = xasprintf("%s/.config/cni/net.d", home);
-	if (user) {
-		rci_strv_push(&ctx->cni_searched, user);
-		if (has_config(user)) {
-			ctx->cni_config_dir = xstrdup(user);
-			return 0;
-		}
-	}
-	char *shipped = shipped_net_dir(ctx);
-	rci_strv_push(&ctx->cni_searched, shipped);
-	ctx->cni_config_dir = shipped;
-	if (!is_dir(shipped))
-		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-					   "no CNI configuration: `%s` has none and the default "
-					   "network `%s` is not installed",
-					   user ? user : "$XDG_CONFIG_HOME/cni/net.d", shipped);
+		return xasprintf("%s/cni/net.d", xdg);
+	if (home && *home)
+		return xasprintf("%s/.config/cni/net.d", home);
+	return NULL;
+}
+
+int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err)
+{
+	rci_strv_free(ctx->cni_dirs);
+	ctx->cni_dirs = NULL;
+	if (!ctx->cni_config_dir)
+		ctx->cni_config_dir = default_user_dir();
+	else if (ctx->cni_config_dir_given && !is_dir(ctx->cni_config_dir))
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT, "CNI config dir `%s`",
+					   ctx->cni_config_dir);
+	if (ctx->cni_config_dir)
+		rci_strv_push(&ctx->cni_dirs, ctx->cni_config_dir);
+	/* The image's own networks, at the path image/build.sh gives them. */
+	char *shipped = NULL;
+	if (ctx->img)
+		shipped = xasprintf("%s%s", ctx->img->rootfs, LR_IN_CNI_CONF);
+	else if (ctx->cni_shipped_dir)
+		shipped = xstrdup(ctx->cni_shipped_dir);
+	else if (!ctx->image)
+		shipped = shipped_net_dir(ctx);
+	free(ctx->cni_shipped_dir);
+	ctx->cni_shipped_dir = shipped;
+	if (shipped)
+		rci_strv_push(&ctx->cni_dirs, shipped);
 	return 0;
+}
+
+void lr_ctx_adopt_cni(struct lr_ctx *ctx, const char *user, const char *shipped)
+{
+	if (user && *user && !ctx->cni_config_dir_given) {
+		free(ctx->cni_config_dir);
+		ctx->cni_config_dir = xstrdup(user);
+	}
+	if (shipped && *shipped) {
+		free(ctx->cni_shipped_dir);
+		ctx->cni_shipped_dir = xstrdup(shipped);
+	}
+}
+
+bool lr_ctx_make_user_cni_dir(const struct lr_ctx *ctx)
+{
+	const char *dir = ctx->cni_config_dir;
+	if (!dir)
+		return false;
+	if (is_dir(dir) || ctx->cni_config_dir_given)
+		return is_dir(dir);
+	rci_error_t tmp = NULL;
+	if (rci_mkdir_p(dir, 0700, false, &tmp) < 0) {
+		rci_debug("the infra runs without `%s`: %s", dir, tmp->msg);
+		rci_error_release(&tmp);
+		return false;
+	}
+	return true;
 }
 
 char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,

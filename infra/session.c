@@ -36,16 +36,28 @@ int lr_session_exclusive(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *
 	return lr_infra_load(ctx, &s->inf, err);
 }
 
+/* A live infra: this command's options must be its, and its config dirs become ours. */
+static int use_infra(struct lr_ctx *ctx, const struct lr_infra *inf, long long t0, rci_error_t *err)
+{
+	if (lr_infra_check_options(ctx, inf, err) < 0)
+		return -1;
+	lr_ctx_adopt_cni(ctx, inf->cni_config_dir, inf->cni_shipped_dir);
+	rci_debug_step("infra", t0, "found running: pid %d, runtime %s (%s)", (int)inf->pid,
+		       inf->rt.name, inf->rt.path);
+	return 0;
+}
+
 int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_error_t *err)
 {
 	for (int attempt = 0; attempt < 10; attempt++) {
+		long long t0 = rci_now_ms();
 		lr_session_release(s);
 		if (lr_lock_take(s->lock_fd, false, err) < 0)
 			return -1;
 		if (lr_infra_load(ctx, &s->inf, err) < 0)
 			return -1;
 		if (lr_infra_alive(s->inf))
-			return lr_infra_check_options(ctx, s->inf, err);
+			return use_infra(ctx, s->inf, t0, err);
 		lr_infra_free(s->inf);
 		s->inf = NULL;
 		if (!start)
@@ -54,10 +66,13 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 		if (lr_lock_take(s->lock_fd, true, err) < 0)
 			return -1;
 		struct lr_infra *inf = NULL;
+		t0 = rci_now_ms();
 		if (lr_infra_ensure(ctx, &inf, err) < 0) {
 			lr_lock_release(s->lock_fd);
 			return -1;
 		}
+		rci_debug_step("infra", t0, "started: pid %d, runtime %s (%s), slirp4netns pid %d",
+			       (int)inf->pid, inf->rt.name, inf->rt.path, (int)inf->slirp_pid);
 		lr_infra_free(inf);
 	}
 	return rci_make_error(err, EAGAIN, "the infra keeps disappearing while starting it");
@@ -88,9 +103,10 @@ int lr_session_reap(struct lr_ctx *ctx, struct lr_session *s, bool *stopped, rci
 	}
 	if (!json_object_get_boolean(idle))
 		return 0;
-	rci_debug("the infra is idle; stopping it");
+	long long t0 = rci_now_ms();
 	if (lr_infra_stop(ctx, s->inf, err) < 0)
 		return -1;
+	rci_debug_step("infra", t0, "idle, stopped: pid %d", (int)s->inf->pid);
 	*stopped = true;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,6 +57,21 @@ void rci_warning(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_v(RCI_LOG_WARNING, fmt, ap);
 	va_end(ap);
+}
+
+void rci_debug_step(const char *step, long long t0_ms, const char *fmt, ...)
+{
+	if (log_level < RCI_LOG_DEBUG)
+		return;
+	int saved = errno;
+	char detail[3072];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	long long ms = rci_now_ms() - t0_ms;
+	fprintf(stderr, "%s: debug: %s: %s (%lld ms)\n", log_prog, step, detail, ms < 0 ? 0 : ms);
+	errno = saved;
 }
 
 void rci_debug(const char *fmt, ...)

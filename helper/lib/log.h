@@ -17,4 +17,15 @@ void rci_error_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rci_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rci_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * rci_debug_step() - one step of --debug, in the one format both programs use:
+ * "PROG: debug: STEP: DETAIL (N ms)", N being the milliseconds since @t0_ms (rci_now_ms()).
+ * @step is a fixed word saying what kind of step ("config", "infra", "runtime", "exec",
+ * "netns", "plugin", "ports", "state"), DETAIL what happened; the launcher forwards the helper's
+ * lines as they are (call.h), so a reader (or a test) sees one sequence. Plain rci_debug() lines
+ * explain a decision and carry no duration. Nothing when --debug is off; errno is kept.
+ */
+void rci_debug_step(const char *step, long long t0_ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -25,7 +25,8 @@ setup_file() {
 	return 0
 }
 
-setup() {
+# A suite with a setup of its own calls this first.
+launcher_test_setup() {
 	if [ -n "${PREREQ_MISSING:-}" ]; then
 		missing_prereq "$PREREQ_MISSING"
 	fi
@@ -36,6 +37,8 @@ setup() {
 	export XDG_CONFIG_HOME="$WORK/config"
 	BEFORE=$(live_pids)
 }
+
+setup() { launcher_test_setup; }
 
 teardown() {
 	[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null
