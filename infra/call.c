@@ -69,8 +69,9 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 		fds[i] = open_ns(inf, infra_ns[i].name);
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++) {
 		if (fds[i] < 0) {
-			rci_make_error(err, errno, "open the %s namespace of the infra (pid %d)",
-				       infra_ns[i].name, (int)inf->pid);
+			rci_make_error(err, errno,
+				       "open the %s namespace of the infra `%s` (pid %d)",
+				       infra_ns[i].name, ctx->key, (int)inf->pid);
 			goto out;
 		}
 	}
@@ -116,8 +117,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_close int user = inf->own_userns ? open_ns(inf, "user") : -1;
 	if (inf->own_userns && (user < 0 || !lr_infra_alive(inf)))
 		return rci_make_error(err, user < 0 ? errno : ESRCH,
-				      "open the user namespace of the infra (pid %d)",
-				      (int)inf->pid);
+				      "open the user namespace of the infra `%s` (pid %d)",
+				      ctx->key, (int)inf->pid);
 	extern char **environ;
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);

@@ -179,7 +179,8 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
 		goto out;
 	if (!s.inf) {
-		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0, "the infra is not running");
+		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+				    "the infra is not running for user namespace `%s`", ctx->key);
 		goto out;
 	}
 	char *args[] = {"print-netns-path", (char *)id, NULL};
