@@ -8,6 +8,9 @@ BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/rootless-cni-infra
 DATADIR ?= $(PREFIX)/share/rootless-cni-infra
 MANDIR ?= $(PREFIX)/share/man
+# oci-hooks(5) entries for podman, CRI-O and the rest of containers/common (the launcher's
+# `oci-hook`): the system-wide hooks dir of that PREFIX (not DATADIR, which is the project's own).
+HOOKSDIR ?= $(PREFIX)/share/containers/oci/hooks.d
 DESTDIR ?=
 
 BUILD ?= build
@@ -242,10 +245,18 @@ install: all
 	$(if $(wildcard $(LAUNCHER)),install -m 0755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/rootless-cni-launcher)
 	$(if $(wildcard $(INIT)),install -m 0755 $(INIT) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-infra-init)
 	$(if $(wildcard image/net.d/*),install -d $(DESTDIR)$(DATADIR)/net.d && install -m 0644 image/net.d/* $(DESTDIR)$(DATADIR)/net.d/)
+	install -d $(DESTDIR)$(HOOKSDIR)
+	for s in createRuntime poststop; do \
+		sed -e 's|@LAUNCHER@|$(BINDIR)/rootless-cni-launcher|' -e "s|@STAGE@|$$s|g" \
+			infra/oci-hook.json.in >$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json && \
+		chmod 0644 $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rootless-cni-infra $(DESTDIR)$(BINDIR)/rootless-cni-launcher
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-createRuntime.json \
+		$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-poststop.json
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -90,6 +90,10 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 	sp.child_setup = join_infra;
 	sp.child_data = fds;
 	sp.etxtbsy_retries = 1;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	ret = rci_spawn_run(&sp, res, err);
 out:
@@ -106,6 +110,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_strv char **hargv = helper_argv(ctx, args);
 	cleanup_strv char **rargs = NULL;
 	rci_strv_push(&rargs, "exec");
+	if (ctx->helper_fd >= 0)
+		rci_strv_push(&rargs, "--preserve-fds=1");
 	for (size_t i = 0; env[i]; i++) {
 		rci_strv_push(&rargs, "--env");
 		rci_strv_push(&rargs, env[i]);
@@ -127,6 +133,10 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	sp.envp = environ;
 	sp.child_setup = lr_userns_join_hook;
 	sp.child_data = &user;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	if (rci_spawn_run(&sp, res, err) < 0)
 		return rci_error_wrap(err, "%s exec", inf->rt.name);

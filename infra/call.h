@@ -16,7 +16,8 @@
  * user namespace grants the rights to join the other two) and execs /usr/local/bin/
  * rootless-cni-infra there; no runtime involved, a few milliseconds. If joining fails (an
  * older kernel, an LSM), the runtime's `exec` does the same the slow way. RCI_EXEC=runtime
- * forces the fallback, RCI_EXEC=direct forbids it.
+ * forces the fallback, RCI_EXEC=direct forbids it. ctx->helper_fd, when set, is the helper's
+ * fd 3 either way (runc and crun `exec --preserve-fds=1`).
  *
  * @passthrough: the helper's stdin, stdout and stderr are ours and *res holds only its status;
  * else they are captured in *res. Returns -1 with *err only when the helper could not be run.

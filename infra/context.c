@@ -24,6 +24,7 @@ void lr_ctx_init(struct lr_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->state.dfd = -1;
+	ctx->helper_fd = -1;
 }
 
 void lr_ctx_free(struct lr_ctx *ctx)
@@ -90,6 +91,17 @@ static int open_key_state(struct lr_ctx *ctx, rci_error_t *err)
 	return lr_state_open(&ctx->state, err);
 }
 
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err)
+{
+	if (base[0] != '/')
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "state dir `%s` is not absolute",
+					   base);
+	lr_state_close(&ctx->state);
+	free(ctx->state_base);
+	ctx->state_base = xstrdup(base);
+	return open_key_state(ctx, err);
+}
+
 int lr_ctx_for_key(const struct lr_ctx *src, const char *key, struct lr_ctx *dst, rci_error_t *err)
 {
 	lr_ctx_init(dst);
@@ -149,6 +161,7 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		exe[n] = '\0';
 		ctx->self_dir = xstrdup(dirname(exe));
 	}
+	ctx->root_given = ctx->state.dir != NULL;
 	ctx->state_base = ctx->state.dir ? ctx->state.dir : default_state_dir();
 	ctx->state.dir = NULL;
 	if (ctx->state_base[0] != '/')

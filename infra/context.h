@@ -43,6 +43,7 @@ struct lr_ctx {
 	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
 	char *self_dir;		     /* directory of the launcher binary */
 	char **extra_env;	     /* added to the helper's environment for one call */
+	int helper_fd;		     /* >= 0: the helper's fd 3 (an engine's netns, oci-hook) */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
@@ -63,6 +64,12 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
  * what a hook finds at every stage (engines pass hooks little or no environment). Caller frees.
  */
 char *lr_ctx_uid_state_dir(void);
+
+/*
+ * lr_ctx_set_base() - moves @ctx to the state dir @base (absolute), its key unchanged: the
+ * poststop hook goes where createRuntime went (hook_record.h). -1 with *err.
+ */
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err);
 
 /*
  * lr_ctx_for_key() - a context for the infra of another user namespace, @key, under the same
