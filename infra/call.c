@@ -198,3 +198,24 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 	rci_spawn_result_free(&res);
 	return obj;
 }
+
+int lr_call_networks(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     char ***nets, rci_error_t *err)
+{
+	char *args[] = {"list", NULL};
+	cleanup_json json_object *list = lr_call_json(ctx, inf, args, err);
+	*nets = xmalloc0(sizeof(char *));
+	if (!list)
+		return -1;
+	if (!json_object_is_type(list, json_type_array))
+		return rci_make_error(err, 0, "helper `list`: not an array: `%s`",
+				      rci_json_str(list));
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *aid = rci_json_get_string(a, "id");
+		const char *net = rci_json_get_string(a, "network");
+		if (aid && net && !strcmp(aid, id))
+			rci_strv_push(nets, net);
+	}
+	return 0;
+}

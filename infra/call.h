@@ -32,4 +32,11 @@ int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *c
 json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 			  rci_error_t *err);
 
+/*
+ * lr_call_networks() - the networks @id is attached to in @inf, from the helper's `list`, in
+ * attachment order: 0 and *@nets (NULL-terminated, possibly empty; rci_strv_free), or -1.
+ */
+int lr_call_networks(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     char ***nets, rci_error_t *err);
+
 #endif

@@ -28,24 +28,17 @@
 static char *resolv_conf(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
 			 rci_error_t *err)
 {
-	char *largs[] = {"list", NULL};
-	cleanup_json json_object *list = lr_call_json(ctx, inf, largs, err);
-	if (!list)
+	cleanup_strv char **nets = NULL;
+	if (lr_call_networks(ctx, inf, id, &nets, err) < 0)
 		return NULL;
-	size_t n = json_object_array_length(list), got = 0;
+	size_t n = rci_strv_len(nets), got = 0;
 	json_object **results = xmalloc0((n ? n : 1) * sizeof(*results));
 	char *text = NULL, *body = NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *a = json_object_array_get_idx(list, i);
-		const char *aid = rci_json_get_string(a, "id");
-		const char *net = rci_json_get_string(a, "network");
-		if (!aid || !net || strcmp(aid, id) != 0)
-			continue;
-		char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
+	for (; got < n; got++) {
+		char *rargs[] = {"print-cni-result", (char *)id, nets[got], NULL};
 		results[got] = lr_call_json(ctx, inf, rargs, err);
 		if (!results[got])
 			goto out;
-		got++;
 	}
 	body = lr_dnstext_resolv(results, got, LR_SLIRP_DNS);
 	text = xasprintf("# rootless-cni-launcher enter: DNS of `%s` from its CNI results\n%s", id,

@@ -15,25 +15,16 @@
 static int release_all(struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
 		       rci_error_t *err)
 {
-	char *largs[] = {"list", NULL};
-	cleanup_json json_object *list = lr_call_json(ctx, inf, largs, err);
-	if (!list)
+	cleanup_strv char **nets = NULL;
+	if (lr_call_networks(ctx, inf, id, &nets, err) < 0)
 		return -1;
-	if (!json_object_is_type(list, json_type_array))
-		return rci_make_error(err, 0, "helper `list`: not an array: `%s`",
-				      rci_json_str(list));
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *a = json_object_array_get_idx(list, i);
-		const char *aid = rci_json_get_string(a, "id");
-		const char *net = rci_json_get_string(a, "network");
-		if (!aid || !net || strcmp(aid, id) != 0)
-			continue;
-		char *args[] = {"dealloc", (char *)id, (char *)net, NULL};
+	for (size_t i = 0; nets[i]; i++) {
+		char *args[] = {"dealloc", (char *)id, nets[i], NULL};
 		cleanup_json json_object *r = lr_call_json(ctx, inf, args, err);
 		if (!r)
 			return -1;
-		lr_ports_unpublish(ctx, inf, id, net);
-		rci_debug("`%s` released from `%s`", id, net);
+		lr_ports_unpublish(ctx, inf, id, nets[i]);
+		rci_debug("`%s` released from `%s`", id, nets[i]);
 	}
 	return 0;
 }

@@ -12,11 +12,6 @@ load launcher
 load net
 load engines
 
-setup_file() { engines_setup_file; }
-teardown_file() { engines_teardown_file; }
-setup() { engines_setup; }
-teardown() { engines_teardown; }
-
 NETS=io.rootless-cni-infra.networks
 
 @test "hook install: one hooks.d entry per stage, naming the installed launcher" {

@@ -13,11 +13,6 @@ load launcher
 load net
 load engines
 
-setup_file() { engines_setup_file; }
-teardown_file() { engines_teardown_file; }
-setup() { engines_setup; }
-teardown() { engines_teardown; }
-
 # The launcher inside podman's user namespace, as podman's own commands run.
 pl() { podman unshare "$L" "$@"; }
 

@@ -3,8 +3,8 @@
 #
 # Shared by the engine suites of issue 11 (70-engines-*.bats, 71-engines-*.bats): Debian's
 # podman 4.3.1 and runc as the engines of the OCI hook and of `--network ns:`. Load after
-# helpers, launcher and net (free_port, host_port_open), then call engines_setup_file,
-# engines_setup and engines_teardown, engines_teardown_file.
+# helpers, launcher and net (free_port, host_port_open): its setup_file, setup, teardown and
+# teardown_file replace launcher.bash's.
 #
 # Each suite has its own podman: XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_RUNTIME_DIR under $ENG,
 # so storage and the pause process (podman's user namespace) are the suite's alone, and
@@ -101,6 +101,11 @@ engines_teardown_file() {
 	[ -n "$pause" ] && kill "$pause" 2>/dev/null
 	rm -rf "$ENG"
 }
+
+setup_file() { engines_setup_file; }
+teardown_file() { engines_teardown_file; }
+setup() { engines_setup; }
+teardown() { engines_teardown; }
 
 # podman run, as every test runs it: detached, our hooks, no network of podman's own.
 prun() {
