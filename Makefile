@@ -11,6 +11,9 @@ MANDIR ?= $(PREFIX)/share/man
 # Where bash-completion looks for a command's completion ($XDG_DATA_DIRS/bash-completion/...,
 # /usr/local/share and /usr/share by default).
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# oci-hooks(5) entries for podman, CRI-O and the rest of containers/common (the launcher's
+# `oci-hook`): the system-wide hooks dir of that PREFIX (not DATADIR, which is the project's own).
+HOOKSDIR ?= $(PREFIX)/share/containers/oci/hooks.d
 DESTDIR ?=
 
 BUILD ?= build
@@ -294,12 +297,20 @@ install: all
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-launcher
 	ln -sf rootless-cni-launcher $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-infra
+	install -d $(DESTDIR)$(HOOKSDIR)
+	for s in createRuntime poststop; do \
+		sed -e 's|@LAUNCHER@|$(BINDIR)/rootless-cni-launcher|' -e "s|@STAGE@|$$s|g" \
+			infra/oci-hook.json.in >$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json && \
+		chmod 0644 $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rootless-cni-infra $(DESTDIR)$(BINDIR)/rootless-cni-launcher
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-launcher $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-infra
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-createRuntime.json \
+		$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-poststop.json
 
 clean:
 	rm -rf build build-asan build-fuzz

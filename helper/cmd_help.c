@@ -18,6 +18,7 @@ static const char usage[] =
     "Subcommands (stdout is JSON):\n"
     "  alloc ID NET POD_NAME IP MAC  attach ID to network NET as eth<N> (IP, MAC may be \"\")\n"
     "                                -> {\"ns\": PATH, \"ifname\": \"ethN\"}\n"
+    "  alloc --netns PATH ID NET ...  the same into the existing netns at PATH, pinned as ID's\n"
     "  dealloc ID NET                detach; unknown ID or NET is success -> {}\n"
     "  print-cni-result ID NET       the CNI result of that attachment\n"
     "  print-netns-path ID           -> {\"path\": PATH, \"userns\": PATH}\n"

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 
 static int loopback_up(void)
 {
@@ -71,6 +72,55 @@ int rci_netns_create(const char *path, rci_error_t *err)
 remove_file:
 	unlink(path);
 	return -1;
+}
+
+/* Opens @src as a network namespace: an O_CLOEXEC fd, or -1 with *err. */
+static int open_netns(const char *src, rci_error_t *err)
+{
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rci_make_error_kind(err,
+					   errno == ENOENT ? RCI_ERR_NOT_FOUND : RCI_ERR_FAILED,
+					   errno, "open network namespace `%s`", src);
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC ||
+	    ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "`%s` is not a network namespace",
+					   src);
+	}
+	return fd;
+}
+
+int rci_netns_pin(const char *path, const char *src, rci_error_t *err)
+{
+	cleanup_close int ns = open_netns(src, err);
+	if (ns < 0)
+		return -1;
+	cleanup_close int target =
+	    open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (target < 0)
+		return rci_make_error(err, errno, "create netns file `%s`", path);
+	/* Through our own fd: the namespace checked above is the one mounted, whatever @src
+	 * names by now. */
+	char fdpath[64];
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", ns);
+	if (mount(fdpath, path, NULL, MS_BIND, NULL) < 0) {
+		rci_make_error(err, errno, "bind-mount network namespace `%s` on `%s`", src, path);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+bool rci_netns_same(const char *path, const char *src)
+{
+	struct stat a, b;
+	rci_error_t tmp = NULL;
+	cleanup_close int ns = open_netns(src, &tmp);
+	rci_error_release(&tmp);
+	return ns >= 0 && rci_netns_is_pinned(path) && fstat(ns, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 bool rci_netns_is_pinned(const char *path)

@@ -70,8 +70,9 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 		fds[i] = open_ns(inf, infra_ns[i].name);
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++) {
 		if (fds[i] < 0) {
-			rci_make_error(err, errno, "open the %s namespace of the infra (pid %d)",
-				       infra_ns[i].name, (int)inf->pid);
+			rci_make_error(err, errno,
+				       "open the %s namespace of the infra `%s` (pid %d)",
+				       infra_ns[i].name, ctx->key, (int)inf->pid);
 			goto out;
 		}
 	}
@@ -90,6 +91,10 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 	sp.child_setup = join_infra;
 	sp.child_data = fds;
 	sp.etxtbsy_retries = 1;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	ret = rci_spawn_run(&sp, res, err);
 out:
@@ -106,6 +111,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_strv char **hargv = helper_argv(ctx, args);
 	cleanup_strv char **rargs = NULL;
 	rci_strv_push(&rargs, "exec");
+	if (ctx->helper_fd >= 0)
+		rci_strv_push(&rargs, "--preserve-fds=1");
 	for (size_t i = 0; env[i]; i++) {
 		rci_strv_push(&rargs, "--env");
 		rci_strv_push(&rargs, env[i]);
@@ -117,8 +124,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_close int user = inf->own_userns ? open_ns(inf, "user") : -1;
 	if (inf->own_userns && (user < 0 || !lr_infra_alive(inf)))
 		return rci_make_error(err, user < 0 ? errno : ESRCH,
-				      "open the user namespace of the infra (pid %d)",
-				      (int)inf->pid);
+				      "open the user namespace of the infra `%s` (pid %d)",
+				      ctx->key, (int)inf->pid);
 	extern char **environ;
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);
@@ -127,6 +134,10 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	sp.envp = environ;
 	sp.child_setup = lr_userns_join_hook;
 	sp.child_data = &user;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	if (rci_spawn_run(&sp, res, err) < 0)
 		return rci_error_wrap(err, "%s exec", inf->rt.name);
@@ -232,4 +243,25 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 	}
 	rci_spawn_result_free(&res);
 	return obj;
+}
+
+int lr_call_networks(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     char ***nets, rci_error_t *err)
+{
+	char *args[] = {"list", NULL};
+	cleanup_json json_object *list = lr_call_json(ctx, inf, args, err);
+	*nets = xmalloc0(sizeof(char *));
+	if (!list)
+		return -1;
+	if (!json_object_is_type(list, json_type_array))
+		return rci_make_error(err, 0, "helper `list`: not an array: `%s`",
+				      rci_json_str(list));
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *aid = rci_json_get_string(a, "id");
+		const char *net = rci_json_get_string(a, "network");
+		if (aid && net && !strcmp(aid, id))
+			rci_strv_push(nets, net);
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include "fs.h"
 #include "image.h"
 #include "log.h"
+#include "statekey.h"
 #include "userns.h"
 #include "util.h"
 #include "validate.h"
@@ -23,11 +24,14 @@ void lr_ctx_init(struct lr_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->state.dfd = -1;
+	ctx->helper_fd = -1;
 }
 
 void lr_ctx_free(struct lr_ctx *ctx)
 {
 	lr_state_close(&ctx->state);
+	free(ctx->state_base);
+	free(ctx->key);
 	free(ctx->cni_config_dir);
 	free(ctx->cni_shipped_dir);
 	rci_strv_free(ctx->cni_dirs);
@@ -37,8 +41,7 @@ void lr_ctx_free(struct lr_ctx *ctx)
 	lr_image_free(ctx->img);
 	free(ctx->self_dir);
 	rci_strv_free(ctx->extra_env);
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->state.dfd = -1;
+	lr_ctx_init(ctx);
 }
 
 char *lr_ctx_path(const struct lr_ctx *ctx, const char *name)
@@ -52,18 +55,70 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+char *lr_ctx_uid_state_dir(void)
+{
+	/* In an engine's user namespace we are root, the user is root's UID on the host. */
+	unsigned uid = (unsigned)lr_userns_host_uid();
+	char run[64];
+	snprintf(run, sizeof(run), "/run/user/%u", uid);
+	struct stat st;
+	/* Owned by us: the host UID seen from inside the namespace is our own euid. */
+	if (stat(run, &st) == 0 && st.st_uid == geteuid() && access(run, W_OK) == 0)
+		return xasprintf("%s/rootless-cni-infra", run);
+	return xasprintf("/tmp/rootless-cni-infra-%u", uid);
+}
+
 static char *default_state_dir(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (xdg && *xdg && is_dir(xdg))
 		return xasprintf("%s/rootless-cni-infra", xdg);
-	/* su/runuser sessions often lack XDG_RUNTIME_DIR; use the user's runtime dir if any. */
-	char run[64];
-	snprintf(run, sizeof(run), "/run/user/%u", (unsigned)geteuid());
-	struct stat st;
-	if (stat(run, &st) == 0 && st.st_uid == geteuid() && access(run, W_OK) == 0)
-		return xasprintf("%s/rootless-cni-infra", run);
-	return xasprintf("/tmp/rootless-cni-infra-%u", (unsigned)geteuid());
+	/* su/runuser sessions and hooks often lack XDG_RUNTIME_DIR: found from the UID. */
+	return lr_ctx_uid_state_dir();
+}
+
+/* Opens the state dir of ctx->key below ctx->state_base (statekey.h), creating both. */
+static int open_key_state(struct lr_ctx *ctx, rci_error_t *err)
+{
+	free(ctx->state.dir);
+	if (!strcmp(ctx->key, LR_KEY_HOST)) {
+		ctx->state.dir = xstrdup(ctx->state_base);
+	} else {
+		/* The base first, private: lr_state_open makes missing parents 0755. */
+		if (rci_mkdir_p(ctx->state_base, 0700, true, err) < 0)
+			return rci_error_wrap(err, "state directory");
+		ctx->state.dir = xasprintf("%s/%s", ctx->state_base, ctx->key);
+	}
+	return lr_state_open(&ctx->state, err);
+}
+
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err)
+{
+	if (base[0] != '/')
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "state dir `%s` is not absolute",
+					   base);
+	lr_state_close(&ctx->state);
+	free(ctx->state_base);
+	ctx->state_base = xstrdup(base);
+	return open_key_state(ctx, err);
+}
+
+int lr_ctx_for_key(const struct lr_ctx *src, const char *key, struct lr_ctx *dst, rci_error_t *err)
+{
+	lr_ctx_init(dst);
+	dst->state_base = xstrdup(src->state_base);
+	dst->key = xstrdup(key);
+	dst->state.dir = !strcmp(key, LR_KEY_HOST) ? xstrdup(src->state_base)
+						   : xasprintf("%s/%s", src->state_base, key);
+	dst->debug = src->debug;
+	dst->exec_mode = src->exec_mode;
+	dst->self_dir = src->self_dir ? xstrdup(src->self_dir) : NULL;
+	dst->plugin_dirs_default = true;
+	dst->state.dfd = open(dst->state.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst->state.dfd < 0)
+		return errno == ENOENT ? -2
+				       : rci_make_error(err, errno, "open `%s`", dst->state.dir);
+	return 0;
 }
 
 /* Replaces *@path by its realpath(); a missing one is a not-found error naming @option. */
@@ -107,11 +162,13 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		exe[n] = '\0';
 		ctx->self_dir = xstrdup(dirname(exe));
 	}
-	if (!ctx->state.dir)
-		ctx->state.dir = default_state_dir();
-	if (ctx->state.dir[0] != '/')
+	ctx->root_given = ctx->state.dir != NULL;
+	ctx->state_base = ctx->state.dir ? ctx->state.dir : default_state_dir();
+	ctx->state.dir = NULL;
+	if (ctx->state_base[0] != '/')
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "--root `%s` must be absolute",
-					   ctx->state.dir);
+					   ctx->state_base);
+	ctx->key = lr_statekey_self(ctx->state_base);
 	if (!ctx->plugin_dirs) {
 		ctx->plugin_dirs_default = true;
 		for (size_t i = 0; i < RCI_ARRAY_SIZE(default_plugin_dirs); i++)
@@ -120,7 +177,7 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		if (!ctx->plugin_dirs)
 			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
 	}
-	if (lr_state_open(&ctx->state, err) < 0)
+	if (open_key_state(ctx, err) < 0)
 		return -1;
 	/*
 	 * Relative paths would be resolved later against other directories (runc resolves bind

@@ -27,9 +27,12 @@ enum lr_exec_mode {
 
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	struct lr_state state;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
-	char *cni_config_dir;	   /* the user's networks: --cni-config-dir, the running infra's,
-				      or $XDG_CONFIG_HOME/cni/net.d (lr_ctx_resolve_cni) */
+	struct lr_state state; /* this user namespace's: <state_base>[/<key>] (statekey.h) */
+	char *state_base;      /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	char *key;	       /* the caller's user namespace (statekey.h): `host`, `userns-N` */
+	bool root_given;       /* the base came from --root */
+	char *cni_config_dir;  /* the user's networks: --cni-config-dir, the running infra's,
+				  or $XDG_CONFIG_HOME/cni/net.d (lr_ctx_resolve_cni) */
 	bool cni_config_dir_given; /* it came from --cni-config-dir (lr_ctx_setup) */
 	char *cni_shipped_dir;	   /* the shipped networks (lr_ctx_resolve_cni) */
 	char **cni_dirs;	   /* lookup order, the user's dir first (lr_ctx_resolve_cni) */
@@ -43,6 +46,7 @@ struct lr_ctx {
 	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
 	char *self_dir;		     /* directory of the launcher binary */
 	char **extra_env;	     /* added to the helper's environment for one call */
+	int helper_fd;		     /* >= 0: the helper's fd 3 (an engine's netns, oci-hook) */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
@@ -51,9 +55,31 @@ void lr_ctx_free(struct lr_ctx *ctx);
 /*
  * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
  * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and opens the state
- * dir (state.h, created 0700).
+ * dir of the caller's user namespace (statekey.h; state.h, created 0700). The state dir given as
+ * ctx->state.dir (--root) is the base the keys live under.
  */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
+
+/*
+ * The user's state dir as found from the UID alone, whatever the environment: /run/user/UID/
+ * rootless-cni-infra when that runtime dir is the user's, else /tmp/rootless-cni-infra-UID. UID
+ * is the user's on the host, also inside an engine's user namespace (lr_userns_host_uid). It is
+ * what a hook finds at every stage (engines pass hooks little or no environment). Caller frees.
+ */
+char *lr_ctx_uid_state_dir(void);
+
+/*
+ * lr_ctx_set_base() - moves @ctx to the state dir @base (absolute), its key unchanged: the
+ * poststop hook goes where createRuntime went (hook_record.h). -1 with *err.
+ */
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err);
+
+/*
+ * lr_ctx_for_key() - a context for the infra of another user namespace, @key, under the same
+ * base (status, the sweep of keys.h): @src's options, the state dir <base>[/<key>] opened but
+ * not created. Return: 0, -2 when that dir does not exist, -1 with *err. lr_ctx_free @dst.
+ */
+int lr_ctx_for_key(const struct lr_ctx *src, const char *key, struct lr_ctx *dst, rci_error_t *err);
 
 /*
  * lr_ctx_resolve_cni() - the CNI config dirs on the host, in lookup order (ctx->cni_dirs): the

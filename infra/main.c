@@ -24,7 +24,7 @@ static const struct {
     {"start", lr_cmd_start, true},	 {"stop", lr_cmd_stop, true},
     {"status", lr_cmd_status, true},	 {"reap", lr_cmd_reap, true},
     {"doctor", lr_cmd_doctor, false},	 {"gc", lr_cmd_gc, true},
-    {"networks", lr_cmd_networks, true},
+    {"networks", lr_cmd_networks, true}, {"oci-hook", lr_cmd_hook, true},
 };
 
 static void usage(FILE *f)
@@ -48,6 +48,9 @@ static void usage(FILE *f)
 	    "  reap                 stop the infra when it is idle\n"
 	    "  gc [LIVE_ID]...      release every attachment whose ID is not listed\n"
 	    "  doctor               check every prerequisite and say what to fix\n"
+	    "  oci-hook [STAGE]     OCI hook (createRuntime, prestart, poststop; default: from\n"
+	    "                       the state's status): networks the container of the OCI\n"
+	    "                       state on stdin as its io.rootless-cni-infra.* annotations ask\n"
 	    "\n"
 	    "Options:\n"
 	    "  --root DIR              state dir (default $XDG_RUNTIME_DIR/rootless-cni-infra)\n"

@@ -3,6 +3,7 @@
 #include "infra.h"
 #include "bundle.h"
 #include "image.h"
+#include "keys.h"
 #include "log.h"
 #include "logfile.h"
 #include "program.h"
@@ -295,5 +296,7 @@ int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
 		}
 	}
 	lr_infra_free(inf);
+	/* A new user namespace's first infra: what an older one left goes now (keys.h). */
+	lr_keys_sweep(ctx);
 	return infra_start(ctx, out, err);
 }

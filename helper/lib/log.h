@@ -12,6 +12,13 @@ void rci_log_set_level(enum rci_log_level level);
 bool rci_log_debug_enabled(void);
 const char *rci_log_prog(void);
 
+/*
+ * rci_log_tee() - also appends every message, whatever the level, to @fd (-1: no more), each
+ * line with a UTC timestamp: a per-container log for programs whose stderr nobody reads (OCI
+ * hooks). The caller keeps @fd open while it is set.
+ */
+void rci_log_tee(int fd);
+
 /* All go to stderr (stdout carries only contract JSON) and keep errno intact. */
 void rci_error_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rci_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
