@@ -45,8 +45,15 @@ override LDFLAGS += -pie $(SAN_FLAGS)
 LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
 # Only the launcher (and what links its library: unit tests, fuzz targets) reads image layers
 # with libarchive and hashes blobs with nettle; the helper and the init, which the image carries,
-# link neither.
-LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs libarchive nettle) $(LIBS)
+# use neither. libarchive is not linked but dlopen()ed by that soname when a layer is read
+# (infra/image_libarchive.h): linked, its 13 libraries would load on every launcher command.
+LIBARCHIVE_SONAME ?= $(or $(shell objdump -p \
+	"$$($(PKG_CONFIG) --variable=libdir libarchive)/libarchive.so" 2>/dev/null | \
+	sed -n 's/^ *SONAME *//p'),libarchive.so.13)
+LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs nettle) $(LIBS)
+# The unit tests' fixtures write archives with libarchive itself.
+UNIT_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
+$(BUILD)/infra/image_libarchive.o: override CFLAGS += -DLR_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"'
 
 # Everything but the two mains is library code that unit tests can link. The test points
 # (helper/lib/testpoint.c) exist in the test build only (see TEST_PROGRAMS).
@@ -183,7 +190,7 @@ $(TEST_BUILD)/rootless-cni-infra-init: $(call test_variant,$(INIT_SRCS)) $(TEST_
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(LIBLAUNCHER)) $(LIBRCI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka $(UNIT_LIBS)
 
 # Fake CNI plugins: no sanitizer runtime, so they behave the same in every build. A plugin's
 # own folder (tests/plugins/<name minus -plugin>/) holds the rest of its sources.
