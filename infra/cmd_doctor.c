@@ -324,8 +324,8 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 
 static void check_plugins(struct lr_ctx *ctx, struct report *r)
 {
-	static const char *const needed[] = {"bridge",	 "host-local", "portmap",
-					     "firewall", "tuning",     "loopback"};
+	/* The shipped networks' (the rest, rootless-cni-dns, is ours: check_shipped). */
+	static const char *const needed[] = {"bridge", "host-local", "portmap"};
 	cleanup_free char *missing = xstrdup("");
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(needed); i++) {
 		bool found = false;
@@ -411,6 +411,8 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	check_cni_config(ctx, &r);
 	check_shipped(ctx, &r, "RCI_HELPER", "rootless-cni-infra");
 	check_shipped(ctx, &r, "RCI_INIT", "rootless-cni-infra-init");
+	check_shipped(ctx, &r, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns");
+	check_program(&r, "dnsmasq", "apt install dnsmasq-base", true);
 	if (r.fixes) {
 		printf("\nTo fix:\n");
 		for (size_t i = 0; r.fixes[i]; i++)
