@@ -4,6 +4,7 @@
 #include "json.h"
 #include "launcher_lock.h"
 #include "log.h"
+#include "portfwd.h"
 #include "util.h"
 
 int lr_session_open(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *err)
@@ -44,8 +45,12 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 			return -1;
 		if (lr_infra_load(ctx, &s->inf, err) < 0)
 			return -1;
-		if (lr_infra_alive(s->inf))
-			return lr_infra_check_options(ctx, s->inf, err);
+		if (lr_infra_alive(s->inf)) {
+			if (lr_infra_check_options(ctx, s->inf, err) < 0)
+				return -1;
+			/* A forwarder that died is restarted by whichever command comes next. */
+			return lr_portfwd_check(ctx, s->inf, err);
+		}
 		lr_infra_free(s->inf);
 		s->inf = NULL;
 		if (!start)
