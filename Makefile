@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Sole build entry. Targets: all check check-unit check-integration check-asan lint fmt install
+# Sole build entry. Targets: all check check-unit check-integration check-asan lint fmt man install
 # uninstall demo bench clean. Required flags live in override CFLAGS so a user's CFLAGS cannot drop
 # -Werror (conmon's Makefile lost it that way).
 
@@ -8,12 +8,19 @@ BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/rootless-cni-infra
 DATADIR ?= $(PREFIX)/share/rootless-cni-infra
 MANDIR ?= $(PREFIX)/share/man
+# Where bash-completion looks for a command's completion ($XDG_DATA_DIRS/bash-completion/...,
+# /usr/local/share and /usr/share by default).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# oci-hooks(5) entries for podman, CRI-O and the rest of containers/common (the launcher's
+# `oci-hook`): the system-wide hooks dir of that PREFIX (not DATADIR, which is the project's own).
+HOOKSDIR ?= $(PREFIX)/share/containers/oci/hooks.d
 DESTDIR ?=
 
 BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+GO_MD2MAN ?= go-md2man
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -89,17 +96,39 @@ TEST_PROGRAMS := $(TEST_BUILD)/rootless-cni-infra \
 	$(if $(wildcard infra/main.c),$(TEST_BUILD)/rootless-cni-launcher) \
 	$(if $(INIT_SRCS),$(TEST_BUILD)/rootless-cni-infra-init) \
 	$(if $(wildcard infra/forwarder/main.c),$(TEST_BUILD)/rootless-cni-forwarder)
+# Man pages from the Markdown beside each program (STYLE.md section 10). The title line's empty
+# date and bare "rootless-cni-infra" become the last commit's date and the version.
+MAN_SRCS := helper/rootless-cni-infra.1.md infra/rootless-cni-launcher.1.md
+MAN_PAGES := $(patsubst %.1.md,$(BUILD)/man/%.1,$(notdir $(MAN_SRCS)))
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null)
+vpath %.1.md helper infra
+# One completion file serves both programs (infra/completion.bash), copied into the build with
+# what else gets installed (the suites source it there); the helper's is a symlink to it.
+COMPLETION := $(BUILD)/completion/rootless-cni-launcher
 # The infra as an OCI image (image/build.sh): layout $(IMAGE_DIR)/oci, archive $(IMAGE).
 IMAGE_DIR := $(BUILD)/image
 IMAGE := $(IMAGE_DIR)/rootless-cni-infra.tar
 
-.PHONY: all check check-unit check-integration check-asan lint fmt install uninstall demo \
+.PHONY: all man check check-unit check-install check-integration check-asan lint fmt install \
+	uninstall demo \
 	image bench clean test-bins fuzz fuzz-bins fuzz-replay stress crash
 
 # Keep objects make considers intermediate (fuzz and test objects), so nothing rebuilds twice.
 .SECONDARY:
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(MAN_PAGES) $(COMPLETION)
+
+man: $(MAN_PAGES)
+
+$(COMPLETION): infra/completion.bash
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/man/%.1: %.1.md VERSION
+	@mkdir -p $(dir $@)
+	sed '1s/ "" "rootless-cni-infra" / "$(MAN_DATE)" "rootless-cni-infra $(VERSION)" /' $< | \
+		$(GO_MD2MAN) -out $@.tmp
+	mv $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -205,8 +234,8 @@ fuzz:
 			build-fuzz/corpus/$$t 2>&1 | grep -E '^#[0-9]+ *DONE|^Done|ERROR|SUMMARY' || exit 1; \
 	done
 
-test-bins: $(PROGRAMS) $(TEST_PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) $(FUZZ_BINS) $(BENCH_BINS) \
-	$(TOOL_BINS)
+test-bins: $(PROGRAMS) $(MAN_PAGES) $(COMPLETION) $(TEST_PROGRAMS) $(UNIT_BINS) $(PLUGIN_BINS) \
+	$(FUZZ_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
@@ -234,8 +263,12 @@ crash: test-bins
 	BUILD=$(abspath $(BUILD)) RCI_STRESS_CRASH_TRIALS=120 RCI_TEST_TIMEOUT=3600 \
 		tests/run-integration.sh tests/integration/52-crash.bats
 
+# What `make install` gives a user: files in place, man pages that render, completion found.
+check-install: all
+	tests/install-check.sh $(abspath $(BUILD))
+
 # `make check` is what CI and the README run: unit + integration, then the same under ASan/UBSan.
-check: lint check-unit check-integration
+check: lint check-unit check-install check-integration
 	$(MAKE) check-asan
 
 check-asan:
@@ -266,10 +299,24 @@ install: all
 	$(if $(wildcard $(INIT)),install -m 0755 $(INIT) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-infra-init)
 	$(if $(wildcard $(FORWARDER)),install -m 0755 $(FORWARDER) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-forwarder)
 	$(if $(wildcard image/net.d/*),install -d $(DESTDIR)$(DATADIR)/net.d && install -m 0644 image/net.d/* $(DESTDIR)$(DATADIR)/net.d/)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-launcher
+	ln -sf rootless-cni-launcher $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-infra
+	install -d $(DESTDIR)$(HOOKSDIR)
+	for s in createRuntime poststop; do \
+		sed -e 's|@LAUNCHER@|$(BINDIR)/rootless-cni-launcher|' -e "s|@STAGE@|$$s|g" \
+			infra/oci-hook.json.in >$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json && \
+		chmod 0644 $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-$$s.json || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rootless-cni-infra $(DESTDIR)$(BINDIR)/rootless-cni-launcher
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-launcher $(DESTDIR)$(BASHCOMPDIR)/rootless-cni-infra
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-createRuntime.json \
+		$(DESTDIR)$(HOOKSDIR)/rootless-cni-infra-poststop.json
 
 clean:
 	rm -rf build build-asan build-fuzz

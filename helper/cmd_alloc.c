@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cache.h"
 #include "commands.h"
+#include "discover.h"
 #include "json.h"
 #include "lock.h"
 #include "log.h"
@@ -13,12 +14,15 @@
 #include <sys/file.h>
 
 /*
- * alloc ID NET POD_NAME IP MAC: attach ID to NET as eth<N>.
+ * alloc [--netns PATH] ID NET POD_NAME IP MAC: attach ID to NET as eth<N>.
  * Order matters for rollback: everything is validated and the config found before anything
  * is created; the record says "adding" before the first plugin runs, so a crash is visible to gc.
+ * With --netns (the OCI hook's engines, which make the netns themselves), ID's netns is the one
+ * at PATH, pinned like our own, instead of a new one: the first alloc pins it, later ones must
+ * name the same namespace.
  */
 static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **argv,
-			json_object *capargs, rci_error_t *err)
+			const char *netns_src, json_object *capargs, rci_error_t *err)
 {
 	const char *id = argv[0], *net = argv[1];
 	struct rci_container_rec *rec = NULL;
@@ -60,6 +64,7 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	a->ip = xstrdup(argv[3]);
 	a->mac = xstrdup(argv[4]);
 	a->phase = xstrdup(RCI_PHASE_ADDING);
+	a->config = xstrdup(conf->path);
 	if (rci_attachment_args(a, &args, err) < 0)
 		goto out;
 
@@ -82,9 +87,15 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	if (!rci_netns_is_pinned(netns)) {
 		/* A leftover plain file from an interrupted create is removed first. */
 		rci_netns_remove(netns, NULL);
-		if (rci_netns_create(netns, err) < 0)
+		if ((netns_src ? rci_netns_pin(netns, netns_src, err)
+			       : rci_netns_create(netns, err)) < 0)
 			goto out;
 		created_netns = true;
+	} else if (netns_src && !rci_netns_same(netns, netns_src)) {
+		rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
+				    "container `%s` already has a network namespace, not `%s`", id,
+				    netns_src);
+		goto out;
 	}
 	rci_testpoint("alloc:netns");
 
@@ -174,9 +185,29 @@ static int port_mappings(json_object **capargs, rci_error_t *err)
 	return 0;
 }
 
+/* --netns PATH: an absolute path, shown in messages. */
+static int netns_option(int *argc, char ***argv, const char **src, rci_error_t *err)
+{
+	*src = NULL;
+	if (*argc < 1 || strcmp((*argv)[0], "--netns") != 0)
+		return 0;
+	if (*argc < 2 || (*argv)[1][0] != '/' || strlen((*argv)[1]) > 4096) {
+		cleanup_free char *shown = rci_printable(*argc < 2 ? "" : (*argv)[1], 64);
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+					   "`alloc --netns` needs an absolute path, got `%s`",
+					   shown);
+	}
+	*src = (*argv)[1];
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+}
+
 int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
-	if (rci_check_argc("alloc", "ID NET POD_NAME IP MAC", argc, 5, 5, err) < 0 ||
+	const char *netns_src;
+	if (netns_option(&argc, &argv, &netns_src, err) < 0 ||
+	    rci_check_argc("alloc", "ID NET POD_NAME IP MAC", argc, 5, 5, err) < 0 ||
 	    rci_validate_id(argv[0], err) < 0 || rci_validate_network(argv[1], err) < 0 ||
 	    rci_validate_pod_name(argv[2], err) < 0 || rci_validate_ip(argv[3], err) < 0 ||
 	    rci_validate_mac(argv[4], err) < 0)
@@ -185,8 +216,10 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (port_mappings(&capargs, err) < 0)
 		return -1;
 	struct cni_netconf *conf = NULL;
-	if (cni_conf_find(ctx->config_dir, argv[1], &conf, err) < 0)
+	long long t0 = rci_now_ms();
+	if (cni_conf_find_dirs(ctx->config_dirs, argv[1], &conf, err) < 0)
 		return -1;
+	rci_debug_step("config", t0, "network `%s` from `%s`", argv[1], conf->path);
 	if (rci_ctx_open_state(ctx, err) < 0) {
 		cni_conf_free(conf);
 		return -1;
@@ -196,7 +229,7 @@ int cmd_alloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		cni_conf_free(conf);
 		return -1;
 	}
-	int r = alloc_locked(ctx, conf, argv, capargs, err);
+	int r = alloc_locked(ctx, conf, argv, netns_src, capargs, err);
 	/* The lock file goes when the ID has no record left (a failed first alloc). */
 	struct rci_container_rec *rec = NULL;
 	rci_error_t tmp = NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "commands.h"
+#include "discover.h"
 #include "json.h"
 #include "util.h"
 #include "validate.h"
@@ -31,7 +32,7 @@ int cmd_check(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 					argv[1]);
 	}
 	if (r == 0)
-		r = cni_conf_find(ctx->config_dir, argv[1], &conf, err);
+		r = cni_conf_find_dirs(ctx->config_dirs, argv[1], &conf, err);
 	if (r == 0)
 		r = rci_attachment_args(&rec->att[idx], &args, err);
 	if (r == 0) {

@@ -69,6 +69,10 @@ int cmd_list(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 			json_object_object_add(e, "netns", json_object_new_string(netns));
 			json_object_object_add(e, "podName", json_object_new_string(a->pod_name));
 			json_object_object_add(e, "phase", json_object_new_string(a->phase));
+			/* Which config dir the network came from: the user's or the shipped one. */
+			if (*a->config)
+				json_object_object_add(e, "config",
+						       json_object_new_string(a->config));
 			json_object_array_add(out, e);
 		}
 		rci_container_rec_free(rec);

@@ -13,6 +13,7 @@ int cmd_dealloc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_print_cni_result(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_print_netns_path(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_is_idle(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
+int cmd_networks(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_list(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_check(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);

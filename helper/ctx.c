@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ctx.h"
 #include "caps.h"
+#include "discover.h"
 #include "dnsmasq_shim.h"
 #include "fs.h"
 #include "json.h"
@@ -17,6 +18,17 @@
 #include <sys/stat.h>
 
 #define DEFAULT_CNI_PATH "/usr/lib/cni:/usr/libexec/cni:/opt/cni/bin"
+
+char **rci_ctx_split_dirs(const char *list)
+{
+	char **dirs = NULL;
+	cleanup_strv char **parts = rci_strv_split(list, ':');
+	/* "a::b" or a trailing ':' names no directory (PATH would read it as the cwd: not here). */
+	for (size_t i = 0; parts && parts[i]; i++)
+		if (*parts[i])
+			rci_strv_push(&dirs, parts[i]);
+	return dirs;
+}
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -38,8 +50,9 @@ int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err)
 {
 	if (!ctx->state_dir)
 		ctx->state_dir = xstrdup(env_or("RCI_STATE_DIR", RCI_DEFAULT_STATE_DIR));
-	if (!ctx->config_dir)
-		ctx->config_dir = xstrdup(env_or("RCI_CNI_CONFIG_DIR", "/etc/cni/net.d"));
+	if (!ctx->config_dirs)
+		ctx->config_dirs =
+		    rci_ctx_split_dirs(env_or("RCI_CNI_CONFIG_DIR", "/etc/cni/net.d"));
 	if (!ctx->rt.cache_dir)
 		ctx->rt.cache_dir = xstrdup(env_or("RCI_CNI_CACHE_DIR", "/var/lib/cni"));
 	if (!ctx->rt.plugin_dirs)
@@ -65,7 +78,7 @@ void rci_ctx_fini(struct rci_ctx *ctx)
 	if (ctx->state_open)
 		rci_state_close(&ctx->st);
 	free(ctx->state_dir);
-	free(ctx->config_dir);
+	rci_strv_free(ctx->config_dirs);
 	free(ctx->rt.cache_dir);
 	rci_strv_free(ctx->rt.plugin_dirs);
 }
@@ -205,7 +218,7 @@ int rci_release_attachment(struct rci_ctx *ctx, struct rci_container_rec *rec, s
 	/* Today's config is only the fallback: the cache holds what the ADD ran with. */
 	struct cni_netconf *conf = NULL;
 	rci_error_t cerr = NULL;
-	if (cni_conf_find(ctx->config_dir, a->network, &conf, &cerr) < 0)
+	if (cni_conf_find_dirs(ctx->config_dirs, a->network, &conf, &cerr) < 0)
 		rci_error_release(&cerr);
 	struct cni_attachment att = {
 	    .container_id = rec->id,

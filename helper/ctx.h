@@ -11,9 +11,14 @@
 
 /* Everything a subcommand needs, built once in main() from options and environment. */
 struct rci_ctx {
-	char *state_dir;  /* RCI_STATE_DIR, --state-dir */
-	char *config_dir; /* RCI_CNI_CONFIG_DIR, --config-dir */
-	long infra_pid;	  /* RCI_INFRA_PID, 0 when unset (then STATE_DIR/infra.pid is read) */
+	char *state_dir; /* RCI_STATE_DIR, --state-dir */
+	/*
+	 * RCI_CNI_CONFIG_DIR, --config-dir: CNI config dirs, colon-separated, searched in order
+	 * (discover.h: the first holding a network wins). The launcher passes the user's dir
+	 * then the shipped networks'; an engine may pass one dir, as before.
+	 */
+	char **config_dirs;
+	long infra_pid; /* RCI_INFRA_PID, 0 when unset (then STATE_DIR/infra.pid is read) */
 	struct cni_runtime rt;
 	struct rci_caps_plan plugin_caps; /* rt.child_data: the capability drop, precomputed */
 	struct rci_state st;
@@ -21,6 +26,8 @@ struct rci_ctx {
 };
 
 int rci_ctx_init(struct rci_ctx *ctx, rci_error_t *err);
+/* A colon-separated list of directories as a NULL-terminated vector, empty entries dropped. */
+char **rci_ctx_split_dirs(const char *list);
 void rci_ctx_fini(struct rci_ctx *ctx);
 int rci_ctx_open_state(struct rci_ctx *ctx, rci_error_t *err);
 

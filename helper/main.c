@@ -24,6 +24,7 @@ static const struct {
     {"print-netns-path", cmd_print_netns_path},
     {"is-idle", cmd_is_idle},
     {"list", cmd_list},
+    {"networks", cmd_networks},
     {"check", cmd_check},
     {"gc", cmd_gc},
     {"help", cmd_help},
@@ -65,11 +66,12 @@ int main(int argc, char **argv)
 		const char *opt = argv[i];
 		if (strcmp(opt, "--debug") == 0) {
 			rci_log_set_level(RCI_LOG_DEBUG);
-		} else if ((strcmp(opt, "--state-dir") == 0 || strcmp(opt, "--config-dir") == 0) &&
-			   i + 1 < argc) {
-			char **dst = opt[2] == 's' ? &ctx.state_dir : &ctx.config_dir;
-			free(*dst);
-			*dst = xstrdup(argv[++i]);
+		} else if (strcmp(opt, "--state-dir") == 0 && i + 1 < argc) {
+			free(ctx.state_dir);
+			ctx.state_dir = xstrdup(argv[++i]);
+		} else if (strcmp(opt, "--config-dir") == 0 && i + 1 < argc) {
+			rci_strv_free(ctx.config_dirs);
+			ctx.config_dirs = rci_ctx_split_dirs(argv[++i]);
 		} else if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
 			return cmd_help(&ctx, 0, NULL, &err);
 		} else if (strcmp(opt, "--version") == 0) {

@@ -2,6 +2,7 @@
 #include "state.h"
 #include "fs.h"
 #include "json.h"
+#include "log.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -59,6 +60,7 @@ static void att_free(struct rci_attachment_rec *a)
 	free(a->ip);
 	free(a->mac);
 	free(a->phase);
+	free(a->config);
 }
 
 void rci_container_rec_free(struct rci_container_rec *rec)
@@ -148,6 +150,7 @@ int rci_state_load(struct rci_state *st, const char *id, struct rci_container_re
 		ar->ip = dup_field(a, "ip");
 		ar->mac = dup_field(a, "mac");
 		ar->phase = dup_field(a, "phase");
+		ar->config = dup_field(a, "config");
 	}
 	*out = rec;
 	return 0;
@@ -156,8 +159,13 @@ int rci_state_load(struct rci_state *st, const char *id, struct rci_container_re
 int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rci_error_t *err)
 {
 	cleanup_free char *name = rec_file(rec->id);
-	if (rec->n == 0)
-		return rci_unlink_at(st->containers_fd, name, 0, err);
+	long long t0 = rci_now_ms();
+	if (rec->n == 0) {
+		if (rci_unlink_at(st->containers_fd, name, 0, err) < 0)
+			return -1;
+		rci_debug_step("state", t0, "removed `%s/containers/%s`", st->dir, name);
+		return 0;
+	}
 	cleanup_json json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(rec->id));
 	json_object *arr = json_object_new_array();
@@ -172,11 +180,16 @@ int rci_state_save(struct rci_state *st, const struct rci_container_rec *rec, rc
 		json_object_object_add(e, "mac", json_object_new_string(a->mac ? a->mac : ""));
 		json_object_object_add(e, "phase",
 				       json_object_new_string(a->phase ? a->phase : ""));
+		if (a->config && *a->config)
+			json_object_object_add(e, "config", json_object_new_string(a->config));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(o, "attachments", arr);
 	const char *s = rci_json_str(o);
-	return rci_write_file_atomic_at(st->containers_fd, name, s, strlen(s), 0600, err);
+	if (rci_write_file_atomic_at(st->containers_fd, name, s, strlen(s), 0600, err) < 0)
+		return -1;
+	rci_debug_step("state", t0, "wrote `%s/containers/%s`", st->dir, name);
+	return 0;
 }
 
 /*

@@ -41,6 +41,7 @@ struct rci_attachment_rec {
 	char *ip;
 	char *mac;
 	char *phase;
+	char *config; /* the config file the ADD loaded ("" in older records), for `list` */
 };
 
 struct rci_container_rec {

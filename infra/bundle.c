@@ -208,9 +208,12 @@ int lr_bundle_build(struct lr_ctx *ctx, const char *helper, const char *init, st
 		return -1;
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", tmp);
 	cleanup_json json_object *mounts = json_object_new_array();
+	/* Made now, so that networks an engine writes there later are seen by this infra. */
+	bool user_dir = lr_ctx_make_user_cni_dir(ctx);
 	struct lr_rootfs_opts ro = {.helper = helper,
 				    .init = init,
-				    .cni_config_dir = ctx->cni_config_dir,
+				    .cni_config_dir = user_dir ? ctx->cni_config_dir : NULL,
+				    .cni_shipped_dir = ctx->cni_shipped_dir,
 				    .plugin_dirs = ctx->plugin_dirs};
 	cleanup_strv char **args = NULL;
 	cleanup_strv char **env = NULL;
@@ -218,7 +221,8 @@ int lr_bundle_build(struct lr_ctx *ctx, const char *helper, const char *init, st
 	if (ctx->img) {
 		/* --image: its rootfs in place; --cni-plugin-dir still overrides its plugins. */
 		const char *image_cni = lr_image_getenv(ctx->img, "CNI_PATH");
-		struct lr_rootfs_opts io = {.cni_config_dir = ctx->cni_config_dir,
+		struct lr_rootfs_opts io = {.cni_config_dir = ro.cni_config_dir,
+					    .cni_shipped_dir = ctx->cni_shipped_dir,
 					    .plugin_dirs =
 						ctx->plugin_dirs_default ? NULL : ctx->plugin_dirs};
 		if (lr_rootfs_image(ctx->img->rootfs, &io, image_cni ? image_cni : "/usr/lib/cni",

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Joined in this order: the user namespace grants the rights to join the other two. */
@@ -69,8 +70,9 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 		fds[i] = open_ns(inf, infra_ns[i].name);
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(infra_ns); i++) {
 		if (fds[i] < 0) {
-			rci_make_error(err, errno, "open the %s namespace of the infra (pid %d)",
-				       infra_ns[i].name, (int)inf->pid);
+			rci_make_error(err, errno,
+				       "open the %s namespace of the infra `%s` (pid %d)",
+				       infra_ns[i].name, ctx->key, (int)inf->pid);
 			goto out;
 		}
 	}
@@ -89,6 +91,10 @@ static int call_direct(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 	sp.child_setup = join_infra;
 	sp.child_data = fds;
 	sp.etxtbsy_retries = 1;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	ret = rci_spawn_run(&sp, res, err);
 out:
@@ -105,6 +111,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_strv char **hargv = helper_argv(ctx, args);
 	cleanup_strv char **rargs = NULL;
 	rci_strv_push(&rargs, "exec");
+	if (ctx->helper_fd >= 0)
+		rci_strv_push(&rargs, "--preserve-fds=1");
 	for (size_t i = 0; env[i]; i++) {
 		rci_strv_push(&rargs, "--env");
 		rci_strv_push(&rargs, env[i]);
@@ -116,8 +124,8 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	cleanup_close int user = inf->own_userns ? open_ns(inf, "user") : -1;
 	if (inf->own_userns && (user < 0 || !lr_infra_alive(inf)))
 		return rci_make_error(err, user < 0 ? errno : ESRCH,
-				      "open the user namespace of the infra (pid %d)",
-				      (int)inf->pid);
+				      "open the user namespace of the infra `%s` (pid %d)",
+				      ctx->key, (int)inf->pid);
 	extern char **environ;
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);
@@ -126,29 +134,80 @@ static int call_runtime(const struct lr_ctx *ctx, const struct lr_infra *inf, ch
 	sp.envp = environ;
 	sp.child_setup = lr_userns_join_hook;
 	sp.child_data = &user;
+	if (ctx->helper_fd >= 0) {
+		sp.extra_fds = &ctx->helper_fd;
+		sp.n_extra = 1;
+	}
 	setup_io(&sp, passthrough);
 	if (rci_spawn_run(&sp, res, err) < 0)
 		return rci_error_wrap(err, "%s exec", inf->rt.name);
 	return 0;
 }
 
+#define HELPER_DEBUG_PREFIX "rootless-cni-infra: debug: "
+
+/*
+ * The helper's --debug lines out of its captured stderr, in order, onto ours (with --debug:
+ * stdout stays the contract's); what is left is its message, which lr_call_json reads.
+ */
+static void forward_debug(const struct lr_ctx *ctx, struct rci_spawn_result *res)
+{
+	char *keep = res->err;
+	for (char *line = res->err; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		if (!strncmp(line, HELPER_DEBUG_PREFIX, strlen(HELPER_DEBUG_PREFIX))) {
+			if (ctx->debug)
+				fprintf(stderr, "%.*s%s", (int)len, line, nl ? "" : "\n");
+		} else {
+			memmove(keep, line, len);
+			keep += len;
+		}
+		line += len;
+	}
+	if (res->err) {
+		*keep = '\0';
+		res->err_len = (size_t)(keep - res->err);
+	}
+}
+
+/* "exec: helper alloc via ... (N ms)", once the helper's own lines are out. */
+static void debug_call(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+		       const char *via, long long t0, const struct rci_spawn_result *res)
+{
+	if (!ctx->debug)
+		return;
+	cleanup_free char *how = rci_spawn_describe_status(res, 300000);
+	rci_debug_step("exec", t0, "helper %s via %s (infra pid %d): %s", args[0], via,
+		       (int)inf->pid, how);
+}
+
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
+	long long t0 = rci_now_ms();
 	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;
-		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0)
+		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0) {
+			forward_debug(ctx, res);
+			debug_call(ctx, inf, args, "namespace join (user, mnt, net)", t0, res);
 			return 0;
+		}
 		if (ctx->exec_mode == LR_EXEC_DIRECT) {
 			*err = tmp;
 			return -1;
 		}
 		cleanup_free char *text = rci_error_text(tmp);
-		rci_debug("joining the infra directly failed (%s); using %s exec", text,
-			  inf->rt.name);
+		rci_debug_step("exec", t0, "joining the infra directly failed (%s); using %s exec",
+			       text, inf->rt.name);
 		rci_error_release(&tmp);
 	}
-	return call_runtime(ctx, inf, args, passthrough, res, err);
+	if (call_runtime(ctx, inf, args, passthrough, res, err) < 0)
+		return -1;
+	forward_debug(ctx, res);
+	cleanup_free char *via = xasprintf("%s exec", inf->rt.name);
+	debug_call(ctx, inf, args, via, t0, res);
+	return 0;
 }
 
 json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
@@ -170,8 +229,6 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 				break;
 			}
 		}
-		if (*msg)
-			rci_debug("helper `%s` said:\n%s", args[0], msg);
 		cleanup_free char *line = rci_one_line(msg, 0);
 		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
 		int kind =
@@ -186,4 +243,25 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 	}
 	rci_spawn_result_free(&res);
 	return obj;
+}
+
+int lr_call_networks(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
+		     char ***nets, rci_error_t *err)
+{
+	char *args[] = {"list", NULL};
+	cleanup_json json_object *list = lr_call_json(ctx, inf, args, err);
+	*nets = xmalloc0(sizeof(char *));
+	if (!list)
+		return -1;
+	if (!json_object_is_type(list, json_type_array))
+		return rci_make_error(err, 0, "helper `list`: not an array: `%s`",
+				      rci_json_str(list));
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *a = json_object_array_get_idx(list, i);
+		const char *aid = rci_json_get_string(a, "id");
+		const char *net = rci_json_get_string(a, "network");
+		if (aid && net && !strcmp(aid, id))
+			rci_strv_push(nets, net);
+	}
+	return 0;
 }

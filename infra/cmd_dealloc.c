@@ -26,7 +26,9 @@ int lr_cmd_dealloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		cleanup_json json_object *r = lr_call_json(ctx, s.inf, args, err);
 		if (!r)
 			goto out;
+		long long t0 = rci_now_ms();
 		lr_ports_unpublish(ctx, s.inf, id, net);
+		rci_debug_step("ports", t0, "unpublished what `%s` on `%s` had", id, net);
 		/* The helper says whether attachments remain: then no reap (exclusive lock plus an
 		 * is-idle exec) is needed now; any later change is reaped by whoever makes it. */
 		json_object *idle = rci_json_get_type(r, "idle", json_type_boolean);

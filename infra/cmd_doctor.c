@@ -10,7 +10,7 @@
 #include "tree.h"
 #include "program.h"
 #include "launcher_commands.h"
-#include "conf.h"
+#include "discover.h"
 #include "netconf.h"
 #include "number.h"
 #include "pasta.h"
@@ -258,8 +258,10 @@ static int probe_runtime(struct lr_ctx *ctx, const struct lr_runtime *rt,
 	if (!tmp)
 		goto out;
 	rootfs = xasprintf("%s/rootfs", tmp);
-	struct lr_rootfs_opts ro = {"/usr/bin/true", "/usr/bin/true", "/usr/share",
-				    ctx->plugin_dirs};
+	struct lr_rootfs_opts ro = {.helper = "/usr/bin/true",
+				    .init = "/usr/bin/true",
+				    .cni_config_dir = "/usr/share",
+				    .plugin_dirs = ctx->plugin_dirs};
 	if (lr_rootfs_imageless(rootfs, &ro, mounts, &cni_path, &err) < 0)
 		goto out;
 	char *args[] = {"/usr/local/bin/rootless-cni-infra-init", NULL};
@@ -357,17 +359,18 @@ static void check_cni_config(struct lr_ctx *ctx, struct report *r)
 		row(r, FAIL, "CNI config", "make install, or pass --cni-config-dir", "%s", text);
 		return;
 	}
-	/* The shipped network's name, looked up by the helper's own rules (cni_conf_find). */
+	/* The shipped network's name, looked up by the helper's own rules (discover.h). */
 	struct cni_netconf *conf = NULL;
-	if (cni_conf_find(ctx->cni_config_dir, "default", &conf, &err) == 0) {
-		row(r, OK, "CNI config", NULL, "%s (network `default`: %zu plugins)",
-		    ctx->cni_config_dir, cni_conf_plugin_count(conf));
+	cleanup_free char *dirs = rci_strv_join(ctx->cni_dirs, ", ", "`");
+	if (cni_conf_find_dirs(ctx->cni_dirs, "default", &conf, &err) == 0) {
+		row(r, OK, "CNI config", NULL, "%s (network `default`: %zu plugins, `%s`)", dirs,
+		    cni_conf_plugin_count(conf), conf->path);
 		cni_conf_free(conf);
 		return;
 	}
 	cleanup_free char *text = rci_error_text(err);
 	row(r, err->kind == RCI_ERR_NOT_FOUND ? WARN : FAIL, "CNI config",
-	    "add a .conflist there, or pass --cni-config-dir", "%s", text);
+	    "make install (it ships `default`), or add a .conflist to your dir", "%s", text);
 	rci_error_release(&err);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "call.h"
+#include "dnstext.h"
 #include "launcher_commands.h"
 #include "fs.h"
 #include "json.h"
@@ -11,44 +12,12 @@
 #include "util.h"
 #include "validate.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 
 #define SYNOPSIS "enter ID -- CMD..."
-
-/* A resolv.conf word: printable, no blanks (a result must not inject lines). */
-static bool word_ok(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isgraph((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* Appends the strings of @arr not yet in *@v. */
-static void add_words(char ***v, json_object *arr)
-{
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		const char *s =
-		    json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
-		if (!s || !word_ok(s)) {
-			rci_warning("ignoring the DNS entry `%s` of a CNI result",
-				    s ? s : json_object_to_json_string(e));
-			continue;
-		}
-		bool seen = false;
-		for (size_t k = 0; *v && (*v)[k] && !seen; k++)
-			seen = !strcmp((*v)[k], s);
-		if (!seen)
-			rci_strv_push(v, s);
-	}
-}
 
 /*
  * The container's resolv.conf, as an engine would write it from the CNI results (their `dns`:
@@ -59,58 +28,26 @@ static void add_words(char ***v, json_object *arr)
 static char *resolv_conf(const struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
 			 rci_error_t *err)
 {
-	char *largs[] = {"list", NULL};
-	cleanup_json json_object *list = lr_call_json(ctx, inf, largs, err);
-	if (!list)
+	cleanup_strv char **nets = NULL;
+	if (lr_call_networks(ctx, inf, id, &nets, err) < 0)
 		return NULL;
-	cleanup_strv char **ns = NULL;
-	cleanup_strv char **search = NULL;
-	cleanup_strv char **opts = NULL;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *a = json_object_array_get_idx(list, i);
-		const char *aid = rci_json_get_string(a, "id");
-		const char *net = rci_json_get_string(a, "network");
-		if (!aid || !net || strcmp(aid, id) != 0)
-			continue;
-		char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
-		cleanup_json json_object *r = lr_call_json(ctx, inf, rargs, err);
-		if (!r)
-			return NULL;
-		json_object *dns = rci_json_get_type(r, "dns", json_type_object);
-		if (!dns)
-			continue;
-		add_words(&ns, rci_json_get_type(dns, "nameservers", json_type_array));
-		json_object *domain = NULL;
-		if (json_object_object_get_ex(dns, "domain", &domain)) {
-			json_object *one = json_object_new_array();
-			json_object_array_add(one, json_object_get(domain));
-			add_words(&search, one);
-			json_object_put(one);
-		}
-		add_words(&search, rci_json_get_type(dns, "search", json_type_array));
-		add_words(&opts, rci_json_get_type(dns, "options", json_type_array));
+	size_t n = rci_strv_len(nets), got = 0;
+	json_object **results = xmalloc0((n ? n : 1) * sizeof(*results));
+	char *text = NULL, *body = NULL;
+	for (; got < n; got++) {
+		char *rargs[] = {"print-cni-result", (char *)id, nets[got], NULL};
+		results[got] = lr_call_json(ctx, inf, rargs, err);
+		if (!results[got])
+			goto out;
 	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		rci_make_error(err, errno, "open_memstream");
-		return NULL;
-	}
-	fprintf(f, "# rootless-cni-launcher enter: DNS of `%s` from its CNI results\n", id);
-	for (size_t i = 0; ns && ns[i]; i++)
-		fprintf(f, "nameserver %s\n", ns[i]);
-	if (!ns)
-		fprintf(f, "nameserver %s\n", LR_SLIRP_DNS);
-	for (size_t i = 0; search && search[i]; i++)
-		fprintf(f, "%s%s%s", i ? " " : "search ", search[i], search[i + 1] ? "" : "\n");
-	for (size_t i = 0; opts && opts[i]; i++)
-		fprintf(f, "%s%s%s", i ? " " : "options ", opts[i], opts[i + 1] ? "" : "\n");
-	if (fclose(f) != 0) {
-		rci_make_error(err, errno, "write the resolv.conf text");
-		free(text);
-		return NULL;
-	}
+	body = lr_dnstext_resolv(results, got, LR_SLIRP_DNS);
+	text = xasprintf("# rootless-cni-launcher enter: DNS of `%s` from its CNI results\n%s", id,
+			 body);
+out:
+	for (size_t i = 0; i < got; i++)
+		json_object_put(results[i]);
+	free(results);
+	free(body);
 	return text;
 }
 
@@ -179,7 +116,8 @@ int lr_cmd_enter(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0)
 		goto out;
 	if (!s.inf) {
-		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0, "the infra is not running");
+		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
+				    "the infra is not running for user namespace `%s`", ctx->key);
 		goto out;
 	}
 	char *args[] = {"print-netns-path", (char *)id, NULL};

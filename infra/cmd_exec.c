@@ -20,8 +20,9 @@ int lr_cmd_exec(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		goto out;
 	if (!s.inf) {
 		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-				    "the infra is not running (start it with "
-				    "`rootless-cni-launcher start`)");
+				    "the infra is not running for user namespace `%s` (start it "
+				    "with `rootless-cni-launcher start`)",
+				    ctx->key);
 		goto out;
 	}
 	struct rci_spawn_result res;

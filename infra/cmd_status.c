@@ -3,6 +3,7 @@
 #include "launcher_commands.h"
 #include "infra.h"
 #include "json.h"
+#include "keys.h"
 #include "portfwd.h"
 #include "session.h"
 #include "userns.h"
@@ -20,6 +21,14 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		goto out;
 	json_object_object_add(o, "running", json_object_new_boolean(s.inf != NULL));
 	json_object_object_add(o, "stateDir", json_object_new_string(ctx->state.dir));
+	json_object_object_add(o, "key", json_object_new_string(ctx->key));
+	/* Where networks come from, in lookup order: the running infra's, or a start's. */
+	if (lr_ctx_resolve_cni(ctx, err) < 0)
+		goto out;
+	json_object *dirs = json_object_new_array();
+	for (size_t i = 0; ctx->cni_dirs && ctx->cni_dirs[i]; i++)
+		json_object_array_add(dirs, json_object_new_string(ctx->cni_dirs[i]));
+	json_object_object_add(o, "cniConfigDirs", dirs);
 	if (s.inf) {
 		cleanup_free char *userns = lr_infra_userns_path(s.inf);
 		json_object_object_add(o, "pid", json_object_new_int(s.inf->pid));
@@ -63,6 +72,8 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		json_object_object_add(o, "leftovers",
 				       json_object_new_boolean(lr_infra_leftovers(ctx)));
 	}
+	/* Every user namespace's infra (statekey.h), this one's included. */
+	json_object_object_add(o, "infras", lr_keys_status(ctx));
 	ret = rci_json_print(o, err);
 out:
 	lr_session_close(&s);

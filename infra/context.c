@@ -5,6 +5,7 @@
 #include "fs.h"
 #include "image.h"
 #include "log.h"
+#include "statekey.h"
 #include "userns.h"
 #include "util.h"
 #include "validate.h"
@@ -23,21 +24,24 @@ void lr_ctx_init(struct lr_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->state.dfd = -1;
+	ctx->helper_fd = -1;
 }
 
 void lr_ctx_free(struct lr_ctx *ctx)
 {
 	lr_state_close(&ctx->state);
+	free(ctx->state_base);
+	free(ctx->key);
 	free(ctx->cni_config_dir);
-	rci_strv_free(ctx->cni_searched);
+	free(ctx->cni_shipped_dir);
+	rci_strv_free(ctx->cni_dirs);
 	rci_strv_free(ctx->plugin_dirs);
 	free(ctx->runtime);
 	free(ctx->image);
 	lr_image_free(ctx->img);
 	free(ctx->self_dir);
 	rci_strv_free(ctx->extra_env);
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->state.dfd = -1;
+	lr_ctx_init(ctx);
 }
 
 char *lr_ctx_path(const struct lr_ctx *ctx, const char *name)
@@ -51,18 +55,70 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+char *lr_ctx_uid_state_dir(void)
+{
+	/* In an engine's user namespace we are root, the user is root's UID on the host. */
+	unsigned uid = (unsigned)lr_userns_host_uid();
+	char run[64];
+	snprintf(run, sizeof(run), "/run/user/%u", uid);
+	struct stat st;
+	/* Owned by us: the host UID seen from inside the namespace is our own euid. */
+	if (stat(run, &st) == 0 && st.st_uid == geteuid() && access(run, W_OK) == 0)
+		return xasprintf("%s/rootless-cni-infra", run);
+	return xasprintf("/tmp/rootless-cni-infra-%u", uid);
+}
+
 static char *default_state_dir(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (xdg && *xdg && is_dir(xdg))
 		return xasprintf("%s/rootless-cni-infra", xdg);
-	/* su/runuser sessions often lack XDG_RUNTIME_DIR; use the user's runtime dir if any. */
-	char run[64];
-	snprintf(run, sizeof(run), "/run/user/%u", (unsigned)geteuid());
-	struct stat st;
-	if (stat(run, &st) == 0 && st.st_uid == geteuid() && access(run, W_OK) == 0)
-		return xasprintf("%s/rootless-cni-infra", run);
-	return xasprintf("/tmp/rootless-cni-infra-%u", (unsigned)geteuid());
+	/* su/runuser sessions and hooks often lack XDG_RUNTIME_DIR: found from the UID. */
+	return lr_ctx_uid_state_dir();
+}
+
+/* Opens the state dir of ctx->key below ctx->state_base (statekey.h), creating both. */
+static int open_key_state(struct lr_ctx *ctx, rci_error_t *err)
+{
+	free(ctx->state.dir);
+	if (!strcmp(ctx->key, LR_KEY_HOST)) {
+		ctx->state.dir = xstrdup(ctx->state_base);
+	} else {
+		/* The base first, private: lr_state_open makes missing parents 0755. */
+		if (rci_mkdir_p(ctx->state_base, 0700, true, err) < 0)
+			return rci_error_wrap(err, "state directory");
+		ctx->state.dir = xasprintf("%s/%s", ctx->state_base, ctx->key);
+	}
+	return lr_state_open(&ctx->state, err);
+}
+
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err)
+{
+	if (base[0] != '/')
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "state dir `%s` is not absolute",
+					   base);
+	lr_state_close(&ctx->state);
+	free(ctx->state_base);
+	ctx->state_base = xstrdup(base);
+	return open_key_state(ctx, err);
+}
+
+int lr_ctx_for_key(const struct lr_ctx *src, const char *key, struct lr_ctx *dst, rci_error_t *err)
+{
+	lr_ctx_init(dst);
+	dst->state_base = xstrdup(src->state_base);
+	dst->key = xstrdup(key);
+	dst->state.dir = !strcmp(key, LR_KEY_HOST) ? xstrdup(src->state_base)
+						   : xasprintf("%s/%s", src->state_base, key);
+	dst->debug = src->debug;
+	dst->exec_mode = src->exec_mode;
+	dst->self_dir = src->self_dir ? xstrdup(src->self_dir) : NULL;
+	dst->plugin_dirs_default = true;
+	dst->state.dfd = open(dst->state.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst->state.dfd < 0)
+		return errno == ENOENT ? -2
+				       : rci_make_error(err, errno, "open `%s`", dst->state.dir);
+	return 0;
 }
 
 /* Replaces *@path by its realpath(); a missing one is a not-found error naming @option. */
@@ -106,11 +162,13 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		exe[n] = '\0';
 		ctx->self_dir = xstrdup(dirname(exe));
 	}
-	if (!ctx->state.dir)
-		ctx->state.dir = default_state_dir();
-	if (ctx->state.dir[0] != '/')
+	ctx->root_given = ctx->state.dir != NULL;
+	ctx->state_base = ctx->state.dir ? ctx->state.dir : default_state_dir();
+	ctx->state.dir = NULL;
+	if (ctx->state_base[0] != '/')
 		return rci_make_error_kind(err, RCI_ERR_USAGE, 0, "--root `%s` must be absolute",
-					   ctx->state.dir);
+					   ctx->state_base);
+	ctx->key = lr_statekey_self(ctx->state_base);
 	if (!ctx->plugin_dirs) {
 		ctx->plugin_dirs_default = true;
 		for (size_t i = 0; i < RCI_ARRAY_SIZE(default_plugin_dirs); i++)
@@ -119,7 +177,7 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		if (!ctx->plugin_dirs)
 			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
 	}
-	if (lr_state_open(&ctx->state, err) < 0)
+	if (open_key_state(ctx, err) < 0)
 		return -1;
 	/*
 	 * Relative paths would be resolved later against other directories (runc resolves bind
@@ -170,40 +228,70 @@ static char *shipped_net_dir(const struct lr_ctx *ctx)
 	return xstrdup(RCI_DATADIR "/net.d");
 }
 
-int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err)
+/* $XDG_CONFIG_HOME/cni/net.d, else ~/.config/cni/net.d; NULL without either variable. */
+static char *default_user_dir(void)
 {
-	if (ctx->cni_searched)
-		return 0;
-	if (ctx->cni_config_dir) {
-		rci_strv_push(&ctx->cni_searched, ctx->cni_config_dir);
-		if (!is_dir(ctx->cni_config_dir))
-			return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
-						   "CNI config dir `%s`", ctx->cni_config_dir);
-		return 0;
-	}
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	cleanup_free char *user = NULL;
 	if (xdg && *xdg)
-		user = xasprintf("%s/cni/net.d", xdg);
-	else if (home && *home)
-		user = xasprintf("%s/.config/cni/net.d", home);
-	if (user) {
-		rci_strv_push(&ctx->cni_searched, user);
-		if (has_config(user)) {
-			ctx->cni_config_dir = xstrdup(user);
-			return 0;
-		}
-	}
-	char *shipped = shipped_net_dir(ctx);
-	rci_strv_push(&ctx->cni_searched, shipped);
-	ctx->cni_config_dir = shipped;
-	if (!is_dir(shipped))
-		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
-					   "no CNI configuration: `%s` has none and the default "
-					   "network `%s` is not installed",
-					   user ? user : "$XDG_CONFIG_HOME/cni/net.d", shipped);
+		return xasprintf("%s/cni/net.d", xdg);
+	if (home && *home)
+		return xasprintf("%s/.config/cni/net.d", home);
+	return NULL;
+}
+
+int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err)
+{
+	rci_strv_free(ctx->cni_dirs);
+	ctx->cni_dirs = NULL;
+	if (!ctx->cni_config_dir)
+		ctx->cni_config_dir = default_user_dir();
+	else if (ctx->cni_config_dir_given && !is_dir(ctx->cni_config_dir))
+		return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT, "CNI config dir `%s`",
+					   ctx->cni_config_dir);
+	if (ctx->cni_config_dir)
+		rci_strv_push(&ctx->cni_dirs, ctx->cni_config_dir);
+	/* The image's own networks, at the path image/build.sh gives them. */
+	char *shipped = NULL;
+	if (ctx->img)
+		shipped = xasprintf("%s%s", ctx->img->rootfs, LR_IN_CNI_CONF);
+	else if (ctx->cni_shipped_dir)
+		shipped = xstrdup(ctx->cni_shipped_dir);
+	else if (!ctx->image)
+		shipped = shipped_net_dir(ctx);
+	free(ctx->cni_shipped_dir);
+	ctx->cni_shipped_dir = shipped;
+	if (shipped)
+		rci_strv_push(&ctx->cni_dirs, shipped);
 	return 0;
+}
+
+void lr_ctx_adopt_cni(struct lr_ctx *ctx, const char *user, const char *shipped)
+{
+	if (user && *user && !ctx->cni_config_dir_given) {
+		free(ctx->cni_config_dir);
+		ctx->cni_config_dir = xstrdup(user);
+	}
+	if (shipped && *shipped) {
+		free(ctx->cni_shipped_dir);
+		ctx->cni_shipped_dir = xstrdup(shipped);
+	}
+}
+
+bool lr_ctx_make_user_cni_dir(const struct lr_ctx *ctx)
+{
+	const char *dir = ctx->cni_config_dir;
+	if (!dir)
+		return false;
+	if (is_dir(dir) || ctx->cni_config_dir_given)
+		return is_dir(dir);
+	rci_error_t tmp = NULL;
+	if (rci_mkdir_p(dir, 0700, false, &tmp) < 0) {
+		rci_debug("the infra runs without `%s`: %s", dir, tmp->msg);
+		rci_error_release(&tmp);
+		return false;
+	}
+	return true;
 }
 
 char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,

@@ -12,7 +12,8 @@ struct lr_image;
 /* Paths inside the infra container, imageless or from an image (image/build.sh lays it out so). */
 #define LR_IN_HELPER "/usr/local/bin/rootless-cni-infra"
 #define LR_IN_INIT "/usr/local/bin/rootless-cni-infra-init"
-#define LR_IN_CNI_CONF "/etc/cni/net.d"
+#define LR_IN_CNI_CONF "/etc/cni/net.d"				       /* the user's networks */
+#define LR_IN_SHIPPED_CONF "/usr/local/share/rootless-cni-infra/net.d" /* the shipped ones */
 #define LR_IN_PLUGIN_BASE "/usr/local/lib/cni"
 #define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LR_CONTAINER_ID "rootless-cni-infra"
@@ -47,10 +48,15 @@ int lr_net_driver_parse(const char *name, enum lr_net_driver *out, rci_error_t *
 
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
-	struct lr_state state;	   /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
-	char *cni_config_dir;	   /* --cni-config-dir; NULL: resolved by lr_ctx_resolve_cni */
+	struct lr_state state; /* this user namespace's: <state_base>[/<key>] (statekey.h) */
+	char *state_base;      /* --root, or $XDG_RUNTIME_DIR/rootless-cni-infra */
+	char *key;	       /* the caller's user namespace (statekey.h): `host`, `userns-N` */
+	bool root_given;       /* the base came from --root */
+	char *cni_config_dir;  /* the user's networks: --cni-config-dir, the running infra's,
+				  or $XDG_CONFIG_HOME/cni/net.d (lr_ctx_resolve_cni) */
 	bool cni_config_dir_given; /* it came from --cni-config-dir (lr_ctx_setup) */
-	char **cni_searched;	   /* config dirs considered, for "network not found" */
+	char *cni_shipped_dir;	   /* the shipped networks (lr_ctx_resolve_cni) */
+	char **cni_dirs;	   /* lookup order, the user's dir first (lr_ctx_resolve_cni) */
 	char **plugin_dirs;	   /* --cni-plugin-dir (colon-separated) or the distribution's */
 	char *runtime;		   /* --runtime NAME|PATH, NULL: the one that works */
 	char *image;		   /* --image OCI layout, NULL: imageless */
@@ -64,6 +70,7 @@ struct lr_ctx {
 	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
 	char *self_dir;		     /* directory of the launcher binary */
 	char **extra_env;	     /* added to the helper's environment for one call */
+	int helper_fd;		     /* >= 0: the helper's fd 3 (an engine's netns, oci-hook) */
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
@@ -78,15 +85,60 @@ void lr_ctx_free(struct lr_ctx *ctx);
 /*
  * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
  * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and opens the state
- * dir (state.h, created 0700).
+ * dir of the caller's user namespace (statekey.h; state.h, created 0700). The state dir given as
+ * ctx->state.dir (--root) is the base the keys live under.
  */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
 
 /*
- * The host config dir bind-mounted at /etc/cni/net.d: --cni-config-dir, else
- * $XDG_CONFIG_HOME/cni/net.d when it holds a configuration, else the shipped default network.
+ * The user's state dir as found from the UID alone, whatever the environment: /run/user/UID/
+ * rootless-cni-infra when that runtime dir is the user's, else /tmp/rootless-cni-infra-UID. UID
+ * is the user's on the host, also inside an engine's user namespace (lr_userns_host_uid). It is
+ * what a hook finds at every stage (engines pass hooks little or no environment). Caller frees.
+ */
+char *lr_ctx_uid_state_dir(void);
+
+/*
+ * lr_ctx_set_base() - moves @ctx to the state dir @base (absolute), its key unchanged: the
+ * poststop hook goes where createRuntime went (hook_record.h). -1 with *err.
+ */
+int lr_ctx_set_base(struct lr_ctx *ctx, const char *base, rci_error_t *err);
+
+/*
+ * lr_ctx_for_key() - a context for the infra of another user namespace, @key, under the same
+ * base (status, the sweep of keys.h): @src's options, the state dir <base>[/<key>] opened but
+ * not created. Return: 0, -2 when that dir does not exist, -1 with *err. lr_ctx_free @dst.
+ */
+int lr_ctx_for_key(const struct lr_ctx *src, const char *key, struct lr_ctx *dst, rci_error_t *err);
+
+/*
+ * lr_ctx_resolve_cni() - the CNI config dirs on the host, in lookup order (ctx->cni_dirs): the
+ * user's (ctx->cni_config_dir: --cni-config-dir, else the running infra's, else
+ * $XDG_CONFIG_HOME/cni/net.d, or ~/.config/cni/net.d), then the shipped networks
+ * (ctx->cni_shipped_dir: the running infra's, else with --image the image's /etc/cni/net.d, so
+ * call lr_image_setup first, else $RCI_DEFAULT_NET_DIR, the build tree's image/net.d, or
+ * DATADIR/net.d). A user network shadows a shipped one of the same name (DESIGN.md). The infra
+ * mounts them at LR_IN_CNI_CONF and LR_IN_SHIPPED_CONF. Recomputed on every call. Return: 0, or
+ * -1 with *err when --cni-config-dir names no directory (exit 3).
  */
 int lr_ctx_resolve_cni(struct lr_ctx *ctx, rci_error_t *err);
+
+/*
+ * lr_ctx_adopt_cni() - the config dirs a running infra was started with (record.h), for the
+ * commands that name none: the host-side checks then look where the infra looks. A NULL
+ * @user or @shipped (an older record) keeps ours; --cni-config-dir keeps the user's dir (a
+ * different one is lr_infra_check_options' conflict).
+ */
+void lr_ctx_adopt_cni(struct lr_ctx *ctx, const char *user, const char *shipped);
+
+/*
+ * lr_ctx_make_user_cni_dir() - creates the default user config dir (mode 0700, as XDG asks; the
+ * missing parents as rci_mkdir_p makes them) so that the infra can mount it and see the networks
+ * an engine writes there later (`podman network create`). A given --cni-config-dir is never
+ * created. False when there is no such dir after all (no $HOME, a read-only home): the infra
+ * then runs without it.
+ */
+bool lr_ctx_make_user_cni_dir(const struct lr_ctx *ctx);
 
 /* Finds a program the launcher ships: $ENV, next to the launcher, RCI_LIBEXECDIR, PATH. */
 char *lr_ctx_find_shipped(const struct lr_ctx *ctx, const char *env, const char *name,

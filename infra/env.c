@@ -10,7 +10,8 @@ char **lr_infra_base_env(const struct lr_infra *inf)
 	rci_strv_push(&env, "PATH=" LR_IN_PATH);
 	rci_strv_push(&env, "HOME=/root");
 	rci_strv_push(&env, "container=rootless-cni-infra");
-	rci_strv_push(&env, "RCI_CNI_CONFIG_DIR=" LR_IN_CNI_CONF);
+	/* The helper's lookup order (discover.h): the user's networks shadow the shipped ones. */
+	rci_strv_push(&env, "RCI_CNI_CONFIG_DIR=" LR_IN_CNI_CONF ":" LR_IN_SHIPPED_CONF);
 	s = xasprintf("CNI_PATH=%s", inf->cni_path);
 	rci_strv_push(&env, s);
 	free(s);

@@ -20,7 +20,9 @@ int lr_cmd_start(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int lr_cmd_stop(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int lr_cmd_reap(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
+int lr_cmd_networks(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int lr_cmd_gc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
+int lr_cmd_hook(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err);
 
 /* "usage: ..." error (exit 2) naming the command's synopsis. */

@@ -19,11 +19,12 @@ static const struct {
 	lr_command_fn fn;
 	bool needs_state; /* doctor runs even when the state dir cannot be made */
 } commands[] = {
-    {"alloc", lr_cmd_alloc, true},    {"dealloc", lr_cmd_dealloc, true},
-    {"exec", lr_cmd_exec, true},      {"enter", lr_cmd_enter, true},
-    {"start", lr_cmd_start, true},    {"stop", lr_cmd_stop, true},
-    {"status", lr_cmd_status, true},  {"reap", lr_cmd_reap, true},
-    {"doctor", lr_cmd_doctor, false}, {"gc", lr_cmd_gc, true},
+    {"alloc", lr_cmd_alloc, true},	 {"dealloc", lr_cmd_dealloc, true},
+    {"exec", lr_cmd_exec, true},	 {"enter", lr_cmd_enter, true},
+    {"start", lr_cmd_start, true},	 {"stop", lr_cmd_stop, true},
+    {"status", lr_cmd_status, true},	 {"reap", lr_cmd_reap, true},
+    {"doctor", lr_cmd_doctor, false},	 {"gc", lr_cmd_gc, true},
+    {"networks", lr_cmd_networks, true}, {"oci-hook", lr_cmd_hook, true},
 };
 
 static void usage(FILE *f)
@@ -43,14 +44,18 @@ static void usage(FILE *f)
 	    "                       resolv.conf of its CNI results\n"
 	    "  start, stop          start or stop the infra container\n"
 	    "  status               print the infra's state as JSON\n"
+	    "  networks             list the networks NET can name, and their files, as JSON\n"
 	    "  reap                 stop the infra when it is idle\n"
 	    "  gc [LIVE_ID]...      release every attachment whose ID is not listed\n"
 	    "  doctor               check every prerequisite and say what to fix\n"
+	    "  oci-hook [STAGE]     OCI hook (createRuntime, prestart, poststop; default: from\n"
+	    "                       the state's status): networks the container of the OCI\n"
+	    "                       state on stdin as its io.rootless-cni-infra.* annotations ask\n"
 	    "\n"
 	    "Options:\n"
 	    "  --root DIR              state dir (default $XDG_RUNTIME_DIR/rootless-cni-infra)\n"
-	    "  --cni-config-dir DIR    CNI configs (default $XDG_CONFIG_HOME/cni/net.d, else the\n"
-	    "                          shipped default network)\n"
+	    "  --cni-config-dir DIR    your CNI networks (default $XDG_CONFIG_HOME/cni/net.d);\n"
+	    "                          the shipped default and dualstack are there too, yours win\n"
 	    "  --cni-plugin-dir DIR    CNI plugins, colon-separated (default /usr/lib/cni,\n"
 	    "                          /usr/libexec/cni, /opt/cni/bin)\n"
 	    "  --runtime NAME|PATH     OCI runtime (default: runc or crun, whichever works)\n"
@@ -60,7 +65,7 @@ static void usage(FILE *f)
 	    "                          (default: refused, as podman does)\n"
 	    "  --port-driver DRIVER    publishes ports: forwarder (default) or slirp4netns\n"
 	    "  --net-driver DRIVER     connects the infra: slirp4netns (default) or pasta\n"
-	    "  --debug                 log what happens on stderr\n"
+	    "  --debug                 log each step, the helper's too, on stderr with its time\n"
 	    "  -h, --help              show this help;  -v, --version  print the version\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 bad input, 3 not found, 4 conflict; exec passes the\n"

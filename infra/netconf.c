@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "netconf.h"
-#include "conf.h"
+#include "discover.h"
+#include "log.h"
 #include "image.h"
 #include "util.h"
 
@@ -26,31 +27,18 @@ int lr_netconf_find(struct lr_ctx *ctx, const char *name, struct cni_netconf **o
 		    rci_error_t *err)
 {
 	*out = NULL;
-	if (lr_ctx_resolve_cni(ctx, err) < 0)
+	long long t0 = rci_now_ms();
+	if (lr_ctx_resolve_cni(ctx, err) < 0 ||
+	    cni_conf_find_dirs(ctx->cni_dirs, name, out, err) < 0)
 		return -1;
-	rci_error_t tmp = NULL;
-	if (cni_conf_find(ctx->cni_config_dir, name, out, &tmp) == 0)
-		return 0;
-	/* The user's dir, when it had nothing and the shipped default was used instead. */
-	cleanup_strv char **skipped = NULL;
-	for (size_t i = 0; ctx->cni_searched && ctx->cni_searched[i]; i++)
-		if (strcmp(ctx->cni_searched[i], ctx->cni_config_dir) != 0)
-			rci_strv_push(&skipped, ctx->cni_searched[i]);
-	if (tmp->kind != RCI_ERR_NOT_FOUND || !skipped) {
-		*err = tmp;
-		return -1;
-	}
-	cleanup_free char *dirs = rci_strv_join(skipped, ", ", "`");
-	rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0, "%s; %s holds no configuration", tmp->msg,
-			    dirs);
-	rci_error_release(&tmp);
-	return -1;
+	rci_debug_step("config", t0, "network `%s` from `%s`", name, (*out)->path);
+	return 0;
 }
 
 int lr_netconf_check(struct lr_ctx *ctx, const char *name, rci_error_t *err)
 {
-	/* With --image, the plugins to check are the image's (image.h). */
-	if (lr_ctx_resolve_cni(ctx, err) < 0 || lr_image_setup(ctx, err) < 0)
+	/* With --image, the plugins and the shipped networks to check are the image's (image.h). */
+	if (lr_image_setup(ctx, err) < 0)
 		return -1;
 	struct cni_netconf *conf = NULL;
 	if (lr_netconf_find(ctx, name, &conf, err) < 0)

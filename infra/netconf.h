@@ -7,10 +7,10 @@
 #include "error.h"
 
 /*
- * lr_netconf_find() - network @name in the resolved CNI config dir, by the helper's own rules
- * (cni_conf_find: .conflist first, symlinked files followed). A not-found error (exit 3) names
- * the dir, the networks found there and, when the shipped default stood in for an empty user
- * dir, that dir too. Caller frees *out with cni_conf_free.
+ * lr_netconf_find() - network @name in the CNI config dirs (lr_ctx_resolve_cni: the user's,
+ * then the shipped networks), by the helper's own rules (discover.h: .conflist first, symlinked
+ * files followed, the first dir holding the name wins). A not-found error (exit 3) names both
+ * dirs and the networks found in each. Caller frees *out with cni_conf_free.
  */
 int lr_netconf_find(struct lr_ctx *ctx, const char *name, struct cni_netconf **out,
 		    rci_error_t *err);

@@ -3,6 +3,7 @@
 #include "infra.h"
 #include "image.h"
 #include "program.h"
+#include "statekey.h"
 #include "util.h"
 
 #include <string.h>
@@ -44,6 +45,8 @@ static int check_image(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error
 
 int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err)
 {
+	if (lr_statekey_check_infra(ctx->key, inf, err) < 0)
+		return -1;
 	/* Records of older launchers do not say: nothing to compare with. */
 	if (ctx->cni_config_dir_given && inf->cni_config_dir && *inf->cni_config_dir &&
 	    !same_file(ctx->cni_config_dir, inf->cni_config_dir))

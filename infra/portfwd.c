@@ -20,6 +20,7 @@ int lr_portfwd_start(const struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t
 		return -1;
 	cleanup_free char *control = lr_ctx_path(ctx, LR_STATE_FWD_SOCKET);
 	cleanup_free char *log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_FWD_LOG);
+	long long t0 = rci_now_ms();
 	struct lr_fwd_start s = {.path = bin,
 				 .control = control,
 				 .infra_pid = inf->pid,
@@ -31,7 +32,8 @@ int lr_portfwd_start(const struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t
 		return rci_error_wrap(err, "start the port forwarder");
 	inf->fwd_pid = pid;
 	inf->fwd_start = lr_proc_start_time(pid);
-	rci_debug("port forwarder running: pid %d, control socket `%s`", (int)pid, control);
+	rci_debug_step("ports", t0, "forwarder started: pid %d, control socket `%s`", (int)pid,
+		       control);
 	return 0;
 }
 

@@ -280,6 +280,20 @@ void lr_ports_rsv_free(struct lr_ports_rsv *r)
 	free(r);
 }
 
+/* "0.0.0.0:8080->80/tcp, [::1]:53->53/udp" for --debug (a spec without HOSTIP as 0.0.0.0). */
+static char *describe(const struct lr_port *ports, size_t n)
+{
+	cleanup_strv char **v = NULL;
+	for (size_t i = 0; i < n; i++) {
+		bool v6 = ports[i].family == AF_INET6;
+		cleanup_free char *s =
+		    xasprintf("%s%s%s:%d->%d/%s", v6 ? "[" : "", ports[i].host_ip, v6 ? "]" : "",
+			      ports[i].host, ports[i].ctr, ports[i].proto);
+		rci_strv_push(&v, s);
+	}
+	return rci_strv_join(v, ", ", NULL);
+}
+
 /* The forwards of a record left by an earlier attachment of the same ID and NET. */
 static void remove_forwards(const struct lr_ctx *ctx, const struct lr_infra *inf,
 			    enum lr_port_driver driver, const char *id, const char *net,
@@ -296,6 +310,7 @@ int lr_ports_publish(const struct lr_ctx *ctx, const struct lr_infra *inf, struc
 {
 	if (!r)
 		return 0;
+	long long t0 = rci_now_ms();
 	cleanup_close int dfd = lr_port_records_lock(ctx, true, err);
 	if (dfd < 0)
 		return -1;
@@ -319,8 +334,10 @@ int lr_ports_publish(const struct lr_ctx *ctx, const struct lr_infra *inf, struc
 		remove_forwards(ctx, inf, r->driver, id, net, rec);
 		return -1;
 	}
-	rci_debug("published %zu port(s) for `%s` on `%s` (%s)", r->n, id, net,
-		  lr_port_driver_name(r->driver));
+	if (rci_log_debug_enabled()) {
+		cleanup_free char *shown = describe(r->ports, r->n);
+		rci_debug_step("ports", t0, "published %s for `%s` on `%s`", shown, id, net);
+	}
 	return 0;
 }
 

@@ -155,8 +155,7 @@ bool lr_proc_rooted_at(pid_t pid, unsigned long long start, const char *root)
 	       st.st_dev == want.st_dev && st.st_ino == want.st_ino;
 }
 
-/* The next pid of the /proc listing @d, ours skipped; 0 at its end. */
-static pid_t next_pid(DIR *d)
+pid_t lr_proc_next_pid(DIR *d)
 {
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -175,7 +174,7 @@ static size_t kill_mntns_pass(const struct lr_ns_id *id, int **fds, size_t *nfds
 	if (!d)
 		return 0;
 	pid_t p;
-	while ((p = next_pid(d))) {
+	while ((p = lr_proc_next_pid(d))) {
 		long pid = (long)p;
 		/* Pinned first: if @pid is reused after this, the signal fails with ESRCH. */
 		int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
@@ -250,7 +249,7 @@ void lr_proc_kill_rooted_at(const char *root)
 	if (!d)
 		return;
 	pid_t p;
-	while ((p = next_pid(d))) {
+	while ((p = lr_proc_next_pid(d))) {
 		long pid = (long)p;
 		char path[64];
 		struct stat st;

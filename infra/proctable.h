@@ -3,6 +3,7 @@
 #define LR_PROCTABLE_H
 
 #include <stdbool.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,6 +18,9 @@
  * sweeps that kill what an infra left behind. The launcher starts its own children through
  * spawn.h.
  */
+
+/* The next pid of the /proc listing @d (opendir("/proc")), ours skipped; 0 at its end. */
+pid_t lr_proc_next_pid(DIR *d);
 
 /* Start time of @pid (field 22 of /proc/PID/stat), 0 if it does not exist: guards pid reuse. */
 unsigned long long lr_proc_start_time(pid_t pid);

@@ -2,6 +2,7 @@
 #include "record.h"
 #include "fs.h"
 #include "json.h"
+#include "log.h"
 #include "state.h"
 #include "userns.h"
 #include "util.h"
@@ -19,6 +20,7 @@ void lr_infra_free(struct lr_infra *inf)
 	free(inf->cni_path);
 	free(inf->image);
 	free(inf->cni_config_dir);
+	free(inf->cni_shipped_dir);
 	rci_strv_free(inf->plugin_dirs);
 	free(inf);
 }
@@ -68,13 +70,21 @@ int lr_infra_save(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_erro
 	if (inf->cni_config_dir)
 		json_object_object_add(o, "cniConfigDir",
 				       json_object_new_string(inf->cni_config_dir));
+	if (inf->cni_shipped_dir)
+		json_object_object_add(o, "cniShippedDir",
+				       json_object_new_string(inf->cni_shipped_dir));
 	json_object *dirs = json_object_new_array();
 	for (size_t i = 0; inf->plugin_dirs && inf->plugin_dirs[i]; i++)
 		json_object_array_add(dirs, json_object_new_string(inf->plugin_dirs[i]));
 	json_object_object_add(o, "pluginDirs", dirs);
 	const char *text = rci_json_str(o);
-	return rci_write_file_atomic_at(ctx->state.dfd, LR_STATE_RECORD, text, strlen(text), 0600,
-					err);
+	long long t0 = rci_now_ms();
+	if (rci_write_file_atomic_at(ctx->state.dfd, LR_STATE_RECORD, text, strlen(text), 0600,
+				     err) < 0)
+		return -1;
+	rci_debug_step("state", t0, "wrote `%s/%s` (%s)", ctx->state.dir, LR_STATE_RECORD,
+		       inf->ready ? "ready" : "provisional");
+	return 0;
 }
 
 static char *get_str(json_object *o, const char *key)
@@ -131,6 +141,8 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->fwd_restarts = (unsigned)get_uint(o, "forwarderRestarts", UINT32_MAX);
 	const char *conf = rci_json_get_string(o, "cniConfigDir");
 	inf->cni_config_dir = conf ? xstrdup(conf) : NULL;
+	const char *shipped = rci_json_get_string(o, "cniShippedDir");
+	inf->cni_shipped_dir = shipped ? xstrdup(shipped) : NULL;
 	json_object *dirs = rci_json_get_type(o, "pluginDirs", json_type_array);
 	for (size_t i = 0; dirs && i < json_object_array_length(dirs); i++) {
 		json_object *d = json_object_array_get_idx(dirs, i);

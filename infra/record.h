@@ -39,7 +39,8 @@ struct lr_infra {
 	    allow_host_loopback; /* --allow-host-loopback: slirp4netns serves the host's loopback */
 	char *image;		 /* --image: the manifest digest it runs from; NULL: imageless */
 	bool ready;		 /* started; false in a provisional record */
-	char *cni_config_dir;	 /* the host dir mounted at /etc/cni/net.d */
+	char *cni_config_dir;	 /* the user's config dir (context.h), over /etc/cni/net.d */
+	char *cni_shipped_dir;	 /* the shipped networks' dir, at LR_IN_SHIPPED_CONF */
 	char **plugin_dirs;	 /* the host plugin dirs it was started with */
 };
 

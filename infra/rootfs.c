@@ -116,6 +116,24 @@ static int mirror(int root, json_object *mounts, const char *rel, rci_error_t *e
 	return bind_ro(root, mounts, host, host, err);
 }
 
+/*
+ * The shipped networks first: with an image their source is the image's own /etc/cni/net.d,
+ * which the user's dir mounted next covers (runtimes mount in order). A dir that is missing is
+ * left out: the helper takes a missing dir for an empty one.
+ */
+static int cni_mounts(int root, const struct lr_rootfs_opts *o, json_object *mounts,
+		      rci_error_t *err)
+{
+	struct stat st;
+	if (o->cni_shipped_dir && stat(o->cni_shipped_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    bind_ro(root, mounts, LR_IN_SHIPPED_CONF, o->cni_shipped_dir, err) < 0)
+		return -1;
+	if (o->cni_config_dir && stat(o->cni_config_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    bind_ro(root, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* Host /proc, not a new one: the host PID namespace makes its /proc the right one. */
 static void system_mounts(json_object *mounts)
 {
@@ -183,7 +201,7 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		return rci_make_error(err, errno, "open `/usr`");
 	struct dirent *de;
 	while ((de = readdir(usr))) {
-		/* /usr/local is ours: it carries the helper, the init and the plugins. */
+		/* /usr/local is ours: the helper, the init, the plugins, the shipped networks. */
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "local"))
 			continue;
 		cleanup_free char *rel = xasprintf("usr/%s", de->d_name);
@@ -206,7 +224,7 @@ int lr_rootfs_imageless(const char *rootfs, const struct lr_rootfs_opts *o, json
 		if (bind_ro(root, mounts, host, host, err) < 0)
 			return -1;
 	}
-	if (bind_ro(root, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+	if (cni_mounts(root, o, mounts, err) < 0)
 		return -1;
 	state_mounts(mounts);
 	*cni_path = rci_strv_join(path, ":", NULL);
@@ -226,8 +244,7 @@ int lr_rootfs_image(const char *rootfs, const struct lr_rootfs_opts *o, const ch
 		return -1;
 	system_mounts(mounts);
 	cleanup_strv char **path = NULL;
-	if (plugin_mounts(root, o, mounts, &path, err) < 0 ||
-	    bind_ro(root, mounts, LR_IN_CNI_CONF, o->cni_config_dir, err) < 0)
+	if (plugin_mounts(root, o, mounts, &path, err) < 0 || cni_mounts(root, o, mounts, err) < 0)
 		return -1;
 	state_mounts(mounts);
 	*cni_path = path ? rci_strv_join(path, ":", NULL) : xstrdup(image_cni_path);

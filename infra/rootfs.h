@@ -11,18 +11,22 @@
  * skeleton of mount points owned by the user, and config.json bind-mounts read-only into it
  * the host's system directories (/usr's subdirectories, /bin-like dirs or their symlinks, the
  * few /etc files the plugins and iptables need), the helper and the init at /usr/local/bin,
- * the CNI plugin dirs at /usr/local/lib/cni and the CNI config dir at /etc/cni/net.d. The root
+ * the CNI plugin dirs at /usr/local/lib/cni, the shipped networks at LR_IN_SHIPPED_CONF and the
+ * user's CNI config dir over /etc/cni/net.d (context.h: lr_ctx_resolve_cni). The root
  * itself is read-only; /run, /var/lib/cni and /tmp are tmpfs (a restart leaves no stale IP
  * reservations). With --image (image.h) the unpacked image is the rootfs and provides those
  * paths itself: lr_rootfs_image adds the same system, CNI config and state mounts, and the
- * plugin dirs only when --cni-plugin-dir names some. Callers only see the mounts and the
- * in-container CNI_PATH.
+ * plugin dirs only when --cni-plugin-dir names some. The image's own networks, in its
+ * /etc/cni/net.d, are the shipped ones: bound at LR_IN_SHIPPED_CONF before the user's dir covers
+ * /etc/cni/net.d, so that the infra sees both. Callers only see the mounts and the in-container
+ * CNI_PATH.
  */
 struct lr_rootfs_opts {
 	const char *helper;	    /* host path of rootless-cni-infra (imageless) */
 	const char *init;	    /* host path of rootless-cni-infra-init (imageless) */
-	const char *cni_config_dir; /* host dir mounted at /etc/cni/net.d */
-	char *const *plugin_dirs;   /* host plugin dirs; with an image, --cni-plugin-dir or NULL */
+	const char *cni_config_dir; /* the user's dir, over /etc/cni/net.d; NULL or missing: none */
+	const char *cni_shipped_dir; /* the shipped networks, at LR_IN_SHIPPED_CONF; ditto */
+	char *const *plugin_dirs;    /* host plugin dirs; with an image, --cni-plugin-dir or NULL */
 };
 
 /*

@@ -100,8 +100,9 @@ int lr_runtime_run(const struct lr_runtime *rt, const char *root, int userns_fd,
 	sp.max_output = 1 << 20;
 	sp.child_setup = userns_fd >= 0 ? lr_userns_join_hook : NULL;
 	sp.child_data = &userns_fd;
+	long long t0 = rci_now_ms();
 	if (rci_run_checked(&sp, what, out, err) < 0)
 		return -1;
-	rci_debug("%s: ok", what);
+	rci_debug_step("runtime", t0, "%s: ok", what);
 	return 0;
 }

@@ -37,20 +37,31 @@ int lr_session_exclusive(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *
 	return lr_infra_load(ctx, &s->inf, err);
 }
 
+/*
+ * A live infra: this command's options must be its, and its config dirs become ours; a port
+ * forwarder that died is restarted by whichever command comes next (portfwd.h).
+ */
+static int use_infra(struct lr_ctx *ctx, struct lr_infra *inf, long long t0, rci_error_t *err)
+{
+	if (lr_infra_check_options(ctx, inf, err) < 0)
+		return -1;
+	lr_ctx_adopt_cni(ctx, inf->cni_config_dir, inf->cni_shipped_dir);
+	rci_debug_step("infra", t0, "found running: pid %d, runtime %s (%s)", (int)inf->pid,
+		       inf->rt.name, inf->rt.path);
+	return lr_portfwd_check(ctx, inf, err);
+}
+
 int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_error_t *err)
 {
 	for (int attempt = 0; attempt < 10; attempt++) {
+		long long t0 = rci_now_ms();
 		lr_session_release(s);
 		if (lr_lock_take(s->lock_fd, false, err) < 0)
 			return -1;
 		if (lr_infra_load(ctx, &s->inf, err) < 0)
 			return -1;
-		if (lr_infra_alive(s->inf)) {
-			if (lr_infra_check_options(ctx, s->inf, err) < 0)
-				return -1;
-			/* A forwarder that died is restarted by whichever command comes next. */
-			return lr_portfwd_check(ctx, s->inf, err);
-		}
+		if (lr_infra_alive(s->inf))
+			return use_infra(ctx, s->inf, t0, err);
 		lr_infra_free(s->inf);
 		s->inf = NULL;
 		if (!start)
@@ -59,10 +70,14 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 		if (lr_lock_take(s->lock_fd, true, err) < 0)
 			return -1;
 		struct lr_infra *inf = NULL;
+		t0 = rci_now_ms();
 		if (lr_infra_ensure(ctx, &inf, err) < 0) {
 			lr_lock_release(s->lock_fd);
 			return -1;
 		}
+		rci_debug_step("infra", t0, "started: pid %d, runtime %s (%s), %s pid %d",
+			       (int)inf->pid, inf->rt.name, inf->rt.path,
+			       lr_net_driver_name(inf->net_driver), (int)inf->net_pid);
 		lr_infra_free(inf);
 	}
 	return rci_make_error(err, EAGAIN, "the infra keeps disappearing while starting it");
@@ -93,9 +108,10 @@ int lr_session_reap(struct lr_ctx *ctx, struct lr_session *s, bool *stopped, rci
 	}
 	if (!json_object_get_boolean(idle))
 		return 0;
-	rci_debug("the infra is idle; stopping it");
+	long long t0 = rci_now_ms();
 	if (lr_infra_stop(ctx, s->inf, err) < 0)
 		return -1;
+	rci_debug_step("infra", t0, "idle, stopped: pid %d", (int)s->inf->pid);
 	*stopped = true;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "infra.h"
 #include "bundle.h"
 #include "image.h"
+#include "keys.h"
 #include "log.h"
 #include "logfile.h"
 #include "pasta.h"
@@ -99,7 +100,8 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	inf->allow_host_loopback = ctx->allow_host_loopback;
 	inf->port_driver = ctx->port_driver;
 	inf->net_driver = ctx->net_driver;
-	inf->cni_config_dir = xstrdup(ctx->cni_config_dir);
+	inf->cni_config_dir = ctx->cni_config_dir ? xstrdup(ctx->cni_config_dir) : NULL;
+	inf->cni_shipped_dir = ctx->cni_shipped_dir ? xstrdup(ctx->cni_shipped_dir) : NULL;
 	for (size_t i = 0; ctx->plugin_dirs && ctx->plugin_dirs[i]; i++)
 		rci_strv_push(&inf->plugin_dirs, ctx->plugin_dirs[i]);
 	cleanup_free char *log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_LOG);
@@ -139,7 +141,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	sp.child_setup = se->userns_fd >= 0 ? lr_userns_join_hook : NULL;
 	sp.child_data = &se->userns_fd;
 	sp.die_with_parent = true;
-	rci_debug("%s create (bundle `%s`)", rt->name, inf->bundle);
+	long long t0 = rci_now_ms();
 	pid_t rpid = rci_spawn_start(&sp, err);
 	if (rpid < 0)
 		goto undo;
@@ -160,6 +162,7 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		rci_make_error(err, 0, "%s create %s%s%s", rt->name, how, *tail ? ": " : "", tail);
 		goto undo;
 	}
+	rci_debug_step("runtime", t0, "%s create: ok (bundle `%s`)", rt->name, inf->bundle);
 	close(exitp[1]);
 	exitp[1] = -1;
 	rci_testpoint("launcher:created");
@@ -196,9 +199,6 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	close(logfd);
 	close(mntns_fd);
-	rci_debug("infra running: pid %d, runtime %s, %s pid %d, port driver %s", (int)inf->pid,
-		  rt->name, lr_net_driver_name(inf->net_driver), (int)inf->net_pid,
-		  lr_port_driver_name(inf->port_driver));
 	*out = inf;
 	return 0;
 
@@ -229,7 +229,7 @@ static int infra_start(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *e
 	 */
 	lr_image_free(ctx->img);
 	ctx->img = NULL;
-	if (lr_ctx_resolve_cni(ctx, err) < 0 || lr_image_setup(ctx, err) < 0)
+	if (lr_image_setup(ctx, err) < 0 || lr_ctx_resolve_cni(ctx, err) < 0)
 		goto out;
 	if (ctx->img) {
 		cleanup_free char *helper = xasprintf("%s%s", ctx->img->rootfs, LR_IN_HELPER);
@@ -332,5 +332,7 @@ int lr_infra_ensure(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *err)
 		}
 	}
 	lr_infra_free(inf);
+	/* A new user namespace's first infra: what an older one left goes now (keys.h). */
+	lr_keys_sweep(ctx);
 	return infra_start(ctx, out, err);
 }

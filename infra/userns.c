@@ -13,8 +13,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/nsfs.h>
 
 int lr_join_userns(int fd)
 {
@@ -26,6 +28,28 @@ int lr_join_userns(int fd)
 	    a.st_dev == b.st_dev)
 		return 0;
 	return setns(fd, CLONE_NEWUSER);
+}
+
+/* Deeper than the kernel's 32 levels of nested user namespaces. */
+#define MAX_USERNS_DEPTH 40
+
+bool lr_userns_within(int fd, const struct lr_ns_id *want)
+{
+	for (int depth = 0; fd >= 0 && depth < MAX_USERNS_DEPTH; depth++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && (unsigned long long)st.st_dev == want->dev &&
+		    (unsigned long long)st.st_ino == want->ino) {
+			close(fd);
+			return true;
+		}
+		/* EPERM above the caller's own namespace: the walk ends there. */
+		int parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		fd = parent;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
 }
 
 int lr_userns_join_hook(void *data)
@@ -89,6 +113,20 @@ bool lr_userns_in_child_ns(void)
 	if (!f || getline(&line, &cap, f) < 0 || parse_map_line(line, v) < 0)
 		return false;
 	return !(v[0] == 0 && v[1] == 0 && v[2] == UINT32_MAX);
+}
+
+uid_t lr_userns_host_uid(void)
+{
+	uid_t self = geteuid();
+	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	while (f && getline(&line, &cap, f) > 0) {
+		uint64_t v[3];
+		if (parse_map_line(line, v) == 0 && self >= v[0] && self - v[0] < v[2])
+			return (uid_t)(v[1] + (self - v[0]));
+	}
+	return self;
 }
 
 int lr_userns_check_caller(uid_t euid, bool child_ns, rci_error_t *err)

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "proctable.h"
 
 /*
  * DOC: user namespace model (DESIGN.md). A netns belongs to the user namespace that created it,
@@ -55,6 +56,14 @@ int lr_userns_create(const struct lr_userns_plan *p, rci_error_t *err);
 bool lr_userns_in_child_ns(void);
 
 /*
+ * lr_userns_host_uid() - the UID outside our user namespace of our effective UID, as
+ * /proc/self/uid_map says (the UID itself in the initial namespace): inside an engine's
+ * namespace, root maps to the user who runs the engine. Return: that UID, or geteuid() when the
+ * map does not say.
+ */
+uid_t lr_userns_host_uid(void);
+
+/*
  * lr_userns_check_caller() - refuses (RCI_ERR_USAGE) a caller with effective uid @euid == 0 in
  * the initial user namespace (@child_ns false): its infra would be privileged on the host (every
  * capability, the host's /proc writable). Root of a non-initial namespace (an engine's) and
@@ -80,6 +89,12 @@ int lr_subid_lookup(const char *file, const char *user, unsigned long id, unsign
  * nothing when @fd < 0. Async-signal-safe: for children between fork and exec.
  */
 int lr_join_userns(int fd);
+
+/*
+ * lr_userns_within() - true when the user namespace @fd is @want or one below it (followed up
+ * with NS_GET_PARENT, which stops at the caller's own namespace). Closes @fd.
+ */
+bool lr_userns_within(int fd, const struct lr_ns_id *want);
 
 /* rci_spawn child_setup hook: lr_join_userns(*(int *)@data). */
 int lr_userns_join_hook(void *data);

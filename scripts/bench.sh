@@ -436,7 +436,7 @@ scale_loop='
 			cat /tmp/scale.err >&2
 			exit 1
 		}
-		ms=$(sed -n "s/.*plugin [^ ]* ADD: \([0-9]*\) ms.*/\1/p" /tmp/scale.err |
+		ms=$(sed -n "s/.*: debug: plugin: [^ ]* ADD .* (\([0-9]*\) ms)$/\1/p" /tmp/scale.err |
 			awk "{ s += \$1 } END { print s + 0 }")
 		echo "$i $us $ms"
 	done'

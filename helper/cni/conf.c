@@ -147,11 +147,9 @@ static int select_versions(struct cni_netconf *c, const char *what, rci_error_t 
 static int load_fragments(struct cni_netconf *c, const char *dir, rci_error_t *err)
 {
 	cleanup_free char *fragdir = xasprintf("%s/%s", dir, c->name);
-	cleanup_close int dfd = open(fragdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
+	cleanup_close int dfd = -1;
 	struct dirent **names = NULL;
-	int n = scandirat(dfd, ".", &names, NULL, alphasort);
+	int n = rci_list_dir(fragdir, alphasort, &dfd, &names);
 	int ret = 0;
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
@@ -174,9 +172,8 @@ static int load_fragments(struct cni_netconf *c, const char *dir, rci_error_t *e
 				json_object_array_add(c->plugins, p);
 			}
 		}
-		free(names[i]);
 	}
-	free(names);
+	rci_free_dirents(names, n);
 	return ret;
 }
 
@@ -268,121 +265,10 @@ static int conf_from_single(json_object *obj, const char *what, const char *dir,
 	return conf_from_list(list, xstrdup(s), strlen(s), what, NULL, out, err);
 }
 
-static bool has_suffix(const char *s, const char *suffix)
+int cni_conf_from_json(json_object *obj, const char *buf, size_t len, const char *path,
+		       const char *dir, bool list, struct cni_netconf **out, rci_error_t *err)
 {
-	size_t l = strlen(s), m = strlen(suffix);
-	return l > m && strcmp(s + l - m, suffix) == 0;
-}
-
-static int sort_bytewise(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-struct search_state {
-	char **found;	/* network names seen */
-	char **invalid; /* "file: reason" of files skipped */
-	int files;	/* config files seen at all */
-};
-
-/* Scans @dir for files with one of @suffixes; on a name match, loads it. 1 = found, 0 = not. */
-static int scan(const char *dir, int dfd, struct dirent **names, int n, bool lists,
-		const char *name, struct search_state *st, struct cni_netconf **out,
-		rci_error_t *err)
-{
-	for (int i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		bool match = lists ? has_suffix(nm, ".conflist")
-				   : has_suffix(nm, ".conf") || has_suffix(nm, ".json");
-		if (!match)
-			continue;
-		struct stat sb;
-		if (fstatat(dfd, nm, &sb, 0) < 0 || !S_ISREG(sb.st_mode))
-			continue;
-		st->files++;
-		cleanup_free char *path = xasprintf("%s/%s", dir, nm);
-		cleanup_free char *buf = NULL;
-		size_t len = 0;
-		rci_error_t tmp = NULL;
-		/* Config files are admin-provided and commonly symlinks: follow them here. */
-		cleanup_close int fd = openat(dfd, nm, O_RDONLY | O_CLOEXEC);
-		json_object *obj = NULL;
-		if (fd < 0)
-			rci_make_error(&tmp, errno, "open `%s`", path);
-		else if (rci_read_all_fd(fd, CNI_CONF_MAX_BYTES, &buf, &len, &tmp) == 0)
-			obj = rci_json_parse(buf, len, path, &tmp);
-		else
-			rci_error_wrap(&tmp, "read `%s`", path);
-		if (!obj) {
-			cleanup_free char *txt = rci_error_text(tmp);
-			/* Debug only: the reason is in the "not found" error if it matters, and
-			 * a broken file must not add lines to another network's output. */
-			rci_debug("skipping `%s`: %s", path, txt);
-			rci_strv_push(&st->invalid, txt);
-			rci_error_release(&tmp);
-			continue;
-		}
-		const char *nname = rci_json_get_string(obj, "name");
-		if (!nname || strcmp(nname, name) != 0) {
-			bool seen = false;
-			for (size_t k = 0; nname && st->found && st->found[k] && !seen; k++)
-				seen = strcmp(st->found[k], nname) == 0;
-			/* A name in several files is listed once (the first file wins anyway). */
-			if (nname && !seen)
-				rci_strv_push(&st->found, nname);
-			json_object_put(obj);
-			continue;
-		}
-		int r = lists ? conf_from_list(obj, buf, len, path, dir, out, err)
-			      : conf_from_single(obj, path, dir, out, err);
-		if (lists)
-			buf = NULL; /* conf_from_list took it, on success and failure alike */
-		if (r < 0)
-			return rci_error_wrap(err, "invalid network configuration");
-		return 1;
-	}
-	return 0;
-}
-
-int cni_conf_find(const char *dir, const char *name, struct cni_netconf **out, rci_error_t *err)
-{
-	struct search_state st = {0};
-	struct dirent **names = NULL;
-	int n = 0;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		n = scandirat(dfd, ".", &names, NULL, sort_bytewise);
-	if (n < 0)
-		n = 0;
-	int r = 0;
-	if (dfd >= 0) {
-		r = scan(dir, dfd, names, n, true, name, &st, out, err);
-		if (r == 0)
-			r = scan(dir, dfd, names, n, false, name, &st, out, err);
-		close(dfd);
-	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (r == 0) {
-		if (st.files == 0) {
-			rci_make_error_kind(
-			    err, RCI_ERR_NOT_FOUND, 0,
-			    "network `%s` not found: no configurations found in `%s`", name, dir);
-		} else {
-			size_t nf = rci_strv_len(st.found), ni = rci_strv_len(st.invalid);
-			cleanup_free char *found = rci_strv_join(st.found, ", ", NULL);
-			cleanup_free char *invalid = rci_strv_join(st.invalid, "; ", NULL);
-			rci_make_error_kind(
-			    err, RCI_ERR_NOT_FOUND, 0,
-			    "network `%s` not found: no configuration named `%s` in "
-			    "`%s` (networks found: %s%s%s)",
-			    name, name, dir, nf ? found : "none",
-			    ni ? "; skipped invalid files: " : "", ni ? invalid : "");
-		}
-		r = -1;
-	}
-	rci_strv_free(st.found);
-	rci_strv_free(st.invalid);
-	return r < 0 ? -1 : 0;
+	if (list)
+		return conf_from_list(obj, xstrndup(buf, len), len, path, dir, out, err);
+	return conf_from_single(obj, path, dir, out, err);
 }

@@ -31,13 +31,14 @@ int cni_conf_from_bytes(const char *buf, size_t len, const char *what, struct cn
 			rci_error_t *err);
 
 /*
- * Finds network @name in @dir: .conflist files first (sorted byte-wise, first match wins), then
- * single-plugin .conf/.json files up-converted into a one-plugin list (CFG-1..6). Files that do not
- * parse are skipped with a warning (CFG-5, as ocicni does) and named in a not-found error.
- * Errors: RCI_ERR_NOT_FOUND "no configuration named ..." (naming the dir and the networks found),
- * RCI_ERR_FAILED for a matching file that is invalid (file name and reason).
+ * cni_conf_from_json() - the network of one config file, parsed already: @obj (owned from here
+ * on, also on failure) from the bytes @buf of the file @path in @dir. @list: a .conflist (its
+ * DIR/<name>/ fragments appended, CFG-6), else a single-plugin .conf/.json up-converted into a
+ * one-plugin list (CFG-3). Return: 0 and *out, -1 with *err naming @path. Discovery (which file)
+ * is discover.h's.
  */
-int cni_conf_find(const char *dir, const char *name, struct cni_netconf **out, rci_error_t *err);
+int cni_conf_from_json(json_object *obj, const char *buf, size_t len, const char *path,
+		       const char *dir, bool list, struct cni_netconf **out, rci_error_t *err);
 
 size_t cni_conf_plugin_count(const struct cni_netconf *c);
 json_object *cni_conf_plugin(const struct cni_netconf *c, size_t i);

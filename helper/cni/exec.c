@@ -194,10 +194,13 @@ static int run_plugin(const struct cni_runtime *rt, const char *type, const char
 	long long t0 = rci_now_ms();
 	if (rci_spawn_run(&sp, res, err) < 0)
 		return rci_error_wrap(err, "plugin `%s` (%s)", type, command);
-	rci_debug("plugin %s %s: %lld ms, status %d/%d", type, command, rci_now_ms() - t0,
-		  res->exit_code, res->term_signal);
-	if (res->err_len)
-		rci_debug("plugin %s %s stderr: %s", type, command, res->err);
+	if (rci_log_debug_enabled()) {
+		cleanup_free char *how = rci_spawn_describe_status(res, rt->timeout_ms);
+		/* One line: the launcher forwards the helper's debug lines one by one (call.h). */
+		cleanup_free char *said = res->err_len ? rci_one_line_head(res->err, 1024) : NULL;
+		rci_debug_step("plugin", t0, "%s %s %s%s%s", type, command, how,
+			       said ? ", stderr: " : "", said ? said : "");
+	}
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "fs.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,6 +91,31 @@ int rci_mkdir_p(const char *path, mode_t mode, bool private_dir, rci_error_t *er
 	if (mkdir(copy, mode) < 0 && errno != EEXIST)
 		return rci_make_error(err, errno, "mkdir `%s`", copy);
 	return check_dir(path, private_dir, err);
+}
+
+int rci_list_dir(const char *path, int (*cmp)(const struct dirent **, const struct dirent **),
+		 int *dfd, struct dirent ***names)
+{
+	*names = NULL;
+	*dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return -1;
+	int n = scandirat(*dfd, ".", names, NULL, cmp);
+	if (n < 0) {
+		int saved = errno;
+		close(*dfd);
+		*dfd = -1;
+		*names = NULL;
+		errno = saved;
+	}
+	return n;
+}
+
+void rci_free_dirents(struct dirent **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 int rci_open_dir(const char *path, rci_error_t *err)

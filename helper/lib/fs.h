@@ -23,6 +23,17 @@ int rci_read_all_fd(int fd, size_t max, char **out, size_t *len, rci_error_t *er
  */
 int rci_mkdir_p(const char *path, mode_t mode, bool private_dir, rci_error_t *err);
 
+struct dirent;
+/*
+ * rci_list_dir() - the entries of @path sorted by @cmp (scandirat(3)), for *at() calls through
+ * *dfd (the open directory: close it). Config dirs are admin-made, so a symlinked @path is
+ * followed. Return: the count and *names (free with rci_free_dirents), or -1 with errno when
+ * @path cannot be opened or read (*dfd -1, *names NULL): to a caller looking for files, none.
+ */
+int rci_list_dir(const char *path, int (*cmp)(const struct dirent **, const struct dirent **),
+		 int *dfd, struct dirent ***names);
+void rci_free_dirents(struct dirent **names, int n);
+
 /* Opens a directory without following a final symlink (O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC). */
 int rci_open_dir(const char *path, rci_error_t *err);
 

@@ -84,7 +84,9 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 	struct rci_child c = {.sp = sp,
 			      .stdio = {sp->in_fd >= 0 ? sp->in_fd : in[0],
 					sp->out_fd >= 0 ? sp->out_fd : out[1],
-					sp->err_fd >= 0 ? sp->err_fd : errp[1]}};
+					sp->err_fd >= 0 ? sp->err_fd : errp[1]},
+			      .extra = sp->extra_fds,
+			      .n_extra = sp->n_extra};
 	pid = rci_child_start(&c, &pidfd, exec_errno, err);
 	if (pid < 0) {
 		pid = -1;

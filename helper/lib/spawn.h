@@ -18,7 +18,8 @@
  *   environment, optionally a setup hook run just before execve. The parent feeds stdin and
  *   drains stdout/stderr with poll(), enforces a deadline and an output cap, and on either kills
  *   the whole process group, so a plugin's delegated IPAM child cannot outlive it
- *   (CNI-RUNTIME.md CON-3). rci_run_checked() adds the usual verdict: exit 0 or an error.
+ *   (CNI-RUNTIME.md CON-3). Extra fds as 3, 4, ... on request (the launcher hands the helper
+ *   an engine's netns that way). rci_run_checked() adds the usual verdict: exit 0 or an error.
  * - rci_spawn_start() starts a child detached, for daemons (slirp4netns) and the OCI runtime's
  *   `create`, whose container inherits stdio: nothing is captured, the child keeps its own
  *   process group or session, extra fds are passed as 3, 4, ...; rci_spawn_wait() waits for it.
@@ -45,10 +46,10 @@ struct rci_spawn {
 	 */
 	int (*child_setup)(void *data);
 	void *child_data;
-	int etxtbsy_retries; /* exec attempts on "text file busy" (CNI #763; rci_spawn_run) */
-	/* rci_spawn_start only: */
+	int etxtbsy_retries;  /* exec attempts on "text file busy" (CNI #763; rci_spawn_run) */
 	const int *extra_fds; /* become fds 3, 4, ... in the child (at most 16) */
 	size_t n_extra;
+	/* rci_spawn_start only: */
 	bool new_session;     /* setsid() and chdir("/"): no terminal signal reaches a daemon */
 	bool die_with_parent; /* PR_SET_PDEATHSIG(SIGKILL), checked against a parent already gone */
 };
@@ -70,7 +71,7 @@ void rci_spawn_init(struct rci_spawn *sp);
 /*
  * Runs @sp to completion. Returns 0 when the child ran (whatever its status; see @res), -1 with
  * *err when it could not be started (exec failure included: "exec `path`: No such file or
- * directory"). @sp's extra_fds, new_session and die_with_parent are not used.
+ * directory"). @sp's new_session and die_with_parent are not used.
  */
 int rci_spawn_run(const struct rci_spawn *sp, struct rci_spawn_result *res, rci_error_t *err);
 void rci_spawn_result_free(struct rci_spawn_result *res);

@@ -55,6 +55,7 @@ l() { "$L" --root "$STATE" "$@"; }
 # Contract 2 with no infra running.
 step l version
 step l status
+step l networks
 step l dealloc nobody default
 step l --bogus status
 step l nosuchcommand
@@ -78,6 +79,7 @@ step l exec -- print-cni-result c2 default
 step l exec -- print-netns-path c1
 step l exec -- is-idle
 step l exec -- list
+step l exec -- networks
 step l exec -- version
 step l exec -- help
 step l exec -- print-cni-result c9 default

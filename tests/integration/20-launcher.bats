@@ -190,7 +190,13 @@ load launcher
 	# Backticks are literal in these messages, not command substitutions.
 	# shellcheck disable=SC2016
 	[[ "$output" == *'network `nosuchnet` not found'* ]]
-	[[ "$output" == *"$RCI_SRC/image/net.d"* ]]
+	# Both dirs: the user's, and the shipped networks (with --image, the image's own).
+	[[ "$output" == *"$XDG_CONFIG_HOME/cni/net.d"* ]]
+	if [ "${#IMAGE_ARGS[@]}" -eq 0 ]; then
+		[[ "$output" == *"$RCI_SRC/image/net.d"* ]]
+	else
+		[[ "$output" =~ /image-cache/[0-9a-f]{64}/rootfs/etc/cni/net.d ]]
+	fi
 	[[ "$output" == *"networks found: default"* ]]
 	run launcher --cni-plugin-dir "$STATE" alloc x default
 	[ "$status" -eq 3 ]

@@ -471,12 +471,13 @@ launcher_cases() {
 	launcher_cases 3 "alloc|a|nosuchnet" "--cni-config-dir|/nonexistent|alloc|a|default" \
 		"--cni-plugin-dir|/nonexistent|alloc|a|default" \
 		"--runtime|/nonexistent/runc|alloc|a|default" "--image|/nonexistent|alloc|a|default"
-	# A config dir with only broken files: the network is not found.
+	# A config dir with only broken files: a network only it could hold is not found (the
+	# shipped `default` would be: it is always there beside the user's dir).
 	local conf="$BATS_TEST_TMPDIR/net.d"
 	mkdir -p "$conf"
 	echo '{broken' >"$conf/a.conflist"
 	printf '{"cniVersion": "1.0.0", "name": 5}' >"$conf/b.conflist"
-	launcher_cases 3 "--cni-config-dir|$conf|alloc|a|default"
+	launcher_cases 3 "--cni-config-dir|$conf|alloc|a|mine"
 }
 
 @test "launcher: a state directory that is a symlink, foreign or too open" {

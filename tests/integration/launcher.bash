@@ -25,7 +25,8 @@ setup_file() {
 	return 0
 }
 
-setup() {
+# A suite with a setup of its own calls this first.
+launcher_test_setup() {
 	if [ -n "${PREREQ_MISSING:-}" ]; then
 		missing_prereq "$PREREQ_MISSING"
 	fi
@@ -36,6 +37,8 @@ setup() {
 	export XDG_CONFIG_HOME="$WORK/config"
 	BEFORE=$(live_pids)
 }
+
+setup() { launcher_test_setup; }
 
 teardown() {
 	[ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null
@@ -93,13 +96,19 @@ assert_gone() {
 		echo "processes left: $extra" >&2
 		return 1
 	}
-	# Nothing but the lock file (and --image's cache): no bundle, socket, record or runtime state.
-	run ls -A "$STATE"
-	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | grep -v -e '^lock$' -e '^image-cache$' || true)" = "" ] || {
-		echo "state dir holds: $output" >&2
-		return 1
-	}
+	# Nothing but the lock file (and --image's cache): no bundle, socket, record or runtime state;
+	# the same in the state of each user namespace a test ran the launcher in (userns-N).
+	local d
+	for d in "$STATE" "$STATE"/userns-*; do
+		[ -d "$d" ] || continue
+		run ls -A "$d"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | grep -v -e '^lock$' -e '^image-cache$' -e '^userns-[0-9]*$' ||
+			true)" = "" ] || {
+			echo "state dir $d holds: $output" >&2
+			return 1
+		}
+	done
 	run launcher status
 	[ "$(echo "$output" | jq .running)" = false ]
 }

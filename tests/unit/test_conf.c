@@ -5,7 +5,7 @@
 
 #include <locale.h>
 
-#include "conf.h"
+#include "conf_fixture.h"
 #include "json.h"
 
 struct fixture {
@@ -31,35 +31,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A list file named @file holding network @name with one plugin of @type. */
-static void write_list(const char *dir, const char *file, const char *name, const char *type)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf),
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"plugins\":[{\"type\":\"%s\"}]}", name,
-		 type);
-	ut_write_file(dir, file, buf);
-}
-
-static void write_single(const char *dir, const char *file, const char *name, const char *type)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "{\"cniVersion\":\"0.4.0\",\"name\":\"%s\",\"type\":\"%s\"}",
-		 name, type);
-	ut_write_file(dir, file, buf);
-}
-
 static struct cni_netconf *find_ok(const char *dir, const char *name)
 {
-	struct cni_netconf *c = NULL;
-	rci_error_t err = NULL;
+	char *dirs[] = {(char *)dir, NULL};
 
-	ut_assert_ok(cni_conf_find(dir, name, &c, &err), &err);
-	assert_non_null(c);
-	assert_string_equal(c->name, name);
-	return c;
+	return find_ok_in(dirs, name);
 }
 
 /* Runs cni_conf_find expecting failure; returns the error for the caller to inspect. */

@@ -107,7 +107,7 @@ static void add_link(json_object *rec, const char *key, const char *path)
 }
 
 void fake_record_call(const char *dir, json_object *fds, json_object *stdin_obj,
-			const char *stdin_raw, json_object *fake)
+		      const char *stdin_raw, json_object *fake)
 {
 	static const char *const cni_vars[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
 					       "CNI_IFNAME",  "CNI_ARGS",	 "CNI_PATH"};
@@ -120,11 +120,14 @@ void fake_record_call(const char *dir, json_object *fds, json_object *stdin_obj,
 	size_t len;
 	int fd;
 
-	json_object_object_add(rec, "command", json_object_new_string(fake_env_or_empty("CNI_COMMAND")));
+	json_object_object_add(rec, "command",
+			       json_object_new_string(fake_env_or_empty("CNI_COMMAND")));
 	json_object_object_add(rec, "containerId",
 			       json_object_new_string(fake_env_or_empty("CNI_CONTAINERID")));
-	json_object_object_add(rec, "netns", json_object_new_string(fake_env_or_empty("CNI_NETNS")));
-	json_object_object_add(rec, "ifname", json_object_new_string(fake_env_or_empty("CNI_IFNAME")));
+	json_object_object_add(rec, "netns",
+			       json_object_new_string(fake_env_or_empty("CNI_NETNS")));
+	json_object_object_add(rec, "ifname",
+			       json_object_new_string(fake_env_or_empty("CNI_IFNAME")));
 	json_object_object_add(rec, "args", json_object_new_string(fake_env_or_empty("CNI_ARGS")));
 	json_object_object_add(rec, "path", json_object_new_string(fake_env_or_empty("CNI_PATH")));
 	for (size_t i = 0; i < sizeof(cni_vars) / sizeof(cni_vars[0]); i++)
@@ -171,4 +174,3 @@ void fake_record_call(const char *dir, json_object *fds, json_object *stdin_obj,
 	free(buf);
 	json_object_put(rec);
 }
-

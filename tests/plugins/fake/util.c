@@ -90,4 +90,3 @@ char *fake_read_stdin(size_t *len_out)
 	*len_out = len;
 	return buf;
 }
-
