@@ -60,7 +60,10 @@ for prog in rootless-cni-launcher rootless-cni-infra; do
 		fail "man $prog does not find $page"
 
 	# --help and the man page's OPTIONS list the same long options.
-	opts_help=$("$dest$prefix/bin/$prog" --help | grep -oE '(^|[ ,])--[a-z][a-z-]*' |
+	# Only the global options (the "Options:" block): a subcommand's own, like the helper's
+	# `alloc --netns`, is documented with the subcommand.
+	opts_help=$("$dest$prefix/bin/$prog" --help | sed -n '/^Options:/,/^$/p' |
+		grep -oE '(^|[ ,])--[a-z][a-z-]*' |
 		tr -d ' ,' | sort -u)
 	opts_man=$(sed -n '/^# OPTIONS/,/^# [A-Z]/p' "$src/$([ "$prog" = rootless-cni-infra ] &&
 		echo helper || echo infra)/$prog.1.md" | grep -oE '^\*\*--[a-z-]+\*\*|, \*\*--[a-z-]+\*\*' |
