@@ -119,9 +119,10 @@ rule_count() {
 	assert_gone
 }
 
-@test "lean: portmap runs only for an attachment with published ports" {
+@test "lean: portmap runs only for an attachment with published ports (--port-driver slirp4netns)" {
+	# slirp4netns' driver publishes through portmap: it must run for -p, and only then.
 	port=$(free_port)
-	run --separate-stderr launcher --debug alloc a default
+	run --separate-stderr launcher --port-driver slirp4netns --debug alloc a default
 	assert_status 0
 	assert_stderr_contains "plugin portmap ADD skipped: it declares only the portMappings capability"
 	run --separate-stderr launcher --debug alloc b default -p "$port:80"
@@ -131,5 +132,15 @@ rule_count() {
 	[[ "$stderr" == *"plugin: portmap DEL exited with status 0"* ]] || fail "$stderr"
 	run --separate-stderr launcher --debug dealloc a default
 	assert_stderr_contains "plugin portmap DEL skipped"
+	assert_gone
+}
+
+@test "lean: with the forwarder (the default port driver) portmap never runs, even with -p" {
+	port=$(free_port)
+	run --separate-stderr launcher --debug alloc b default -p "$port:80"
+	assert_status 0
+	assert_stderr_contains "plugin portmap ADD skipped"
+	[[ "$stderr" != *"plugin: portmap ADD exited"* ]] || fail "$stderr"
+	launcher dealloc b default
 	assert_gone
 }
