@@ -144,3 +144,20 @@ rule_count() {
 	launcher dealloc b default
 	assert_gone
 }
+
+@test "lean: without firewall, networks are not isolated from each other (README says so)" {
+	# What the README documents: the infra routes between its bridges, as it did with firewall
+	# (whose rules only accept); names stay within their network.
+	launcher alloc a default >/dev/null
+	launcher alloc b dualstack >"$WORK/b.json"
+	bip=$(jq -r '.result.ips[] | select(.address | contains(".")) | .address | split("/")[0]' \
+		"$WORK/b.json")
+	run launcher enter a -- ping -c1 -W5 "$bip"
+	assert_status 0
+	[ "$(in_infra iptables -S FORWARD | head -n1)" = "-P FORWARD ACCEPT" ]
+	run launcher enter a -- getent hosts b.dns.podman
+	[ "$status" -ne 0 ] || fail "b resolved from another network: $output"
+	launcher dealloc a default
+	launcher dealloc b dualstack
+	assert_gone
+}
