@@ -81,8 +81,8 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT)) \
 	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER))
 
-# The test build of the three programs, in $(BUILD)/test/ (the launcher finds the helper and the
-# init beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
+# The test build of the programs, in $(BUILD)/test/ (the launcher finds the helper, the init and
+# the forwarder beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
 # (-DRCI_TESTPOINTS), which the crash-consistency suites drive with RCI_TEST_CRASH_AT. Only the
 # sources that include testpoint.h are compiled twice. Release objects have no test point, and
 # the release programs ignore RCI_TEST_CRASH_AT.
@@ -94,7 +94,8 @@ TEST_LIBRCI := $(TEST_BUILD)/librci.a
 TEST_LIBLAUNCHER := $(TEST_BUILD)/liblauncher.a
 TEST_PROGRAMS := $(TEST_BUILD)/rootless-cni-infra \
 	$(if $(wildcard infra/main.c),$(TEST_BUILD)/rootless-cni-launcher) \
-	$(if $(INIT_SRCS),$(TEST_BUILD)/rootless-cni-infra-init)
+	$(if $(INIT_SRCS),$(TEST_BUILD)/rootless-cni-infra-init) \
+	$(if $(wildcard infra/forwarder/main.c),$(TEST_BUILD)/rootless-cni-forwarder)
 # Man pages from the Markdown beside each program (STYLE.md section 10). The title line's empty
 # date and bare "rootless-cni-infra" become the last commit's date and the version.
 MAN_SRCS := helper/rootless-cni-infra.1.md infra/rootless-cni-launcher.1.md
@@ -179,6 +180,11 @@ $(TEST_BUILD)/rootless-cni-launcher: $(call test_variant,infra/main.c) $(TEST_LI
 	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
 $(TEST_BUILD)/rootless-cni-infra-init: $(call test_variant,$(INIT_SRCS)) $(TEST_LIBRCI)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The test launcher starts the forwarder beside it, like the release one.
+$(TEST_BUILD)/rootless-cni-forwarder: $(call test_variant,infra/forwarder/main.c) \
+	$(TEST_LIBLAUNCHER) $(TEST_LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(LIBLAUNCHER)) $(LIBRCI)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "attach.h"
 #include "call.h"
 #include "launcher_commands.h"
 #include "json.h"
@@ -13,30 +14,6 @@
 #include <string.h>
 
 #define SYNOPSIS "alloc ID NET [POD_NAME [IP [MAC]]] [-p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]]..."
-
-/* "0.0.0.0:8080->80/tcp, ..." for --debug. */
-static char *describe_ports(const struct lr_port *ports, size_t n)
-{
-	cleanup_strv char **v = NULL;
-	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *s = xasprintf("%s:%d->%d/%s", ports[i].host_ip, ports[i].host,
-						 ports[i].ctr, ports[i].proto);
-		rci_strv_push(&v, s);
-	}
-	return rci_strv_join(v, ", ", NULL);
-}
-
-static void rollback(struct lr_ctx *ctx, const struct lr_infra *inf, const char *id,
-		     const char *net)
-{
-	char *args[] = {"dealloc", (char *)id, (char *)net, NULL};
-	rci_error_t tmp = NULL;
-	json_object *r = lr_call_json(ctx, inf, args, &tmp);
-	if (!r)
-		rci_warning("roll back `%s` on `%s`: %s", id, net, tmp ? tmp->msg : "?");
-	json_object_put(r);
-	rci_error_release(&tmp);
-}
 
 int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
@@ -93,39 +70,22 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	    rci_validate_pod_name(pod, err) < 0 || (*pos[3] && rci_validate_ip(pos[3], err) < 0) ||
 	    (*pos[4] && rci_validate_mac(pos[4], err) < 0))
 		goto out;
-	if (nports) {
-		cleanup_free char *m = lr_ports_mappings(ports, nports);
-		char *e = xasprintf("RCI_PORT_MAPPINGS=%s", m);
-		rci_strv_push(&ctx->extra_env, e);
-		free(e);
-	}
 	/* The network is checked under the lock (netconf.h: --image), before anything starts. */
 	if (lr_session_open(ctx, &s, err) < 0 || lr_session_shared(ctx, &s, false, err) < 0 ||
 	    lr_netconf_check(ctx, net, err) < 0)
 		goto out;
-	if (!s.inf && lr_session_shared(ctx, &s, true, err) < 0)
-		goto out;
-
-	/* A taken host port fails here, before the CNI ADD. */
-	if (lr_ports_check(ctx, ports, nports, err) < 0)
-		goto reap;
-
-	char *aargs[] = {"alloc", (char *)id, (char *)net, (char *)pod, pos[3], pos[4], NULL};
-	alloc = lr_call_json(ctx, s.inf, aargs, err);
-	/* The helper rolled its own failure back; an existing attachment (conflict) stays. */
+	/* Host ports, the infra (started if need be), CNI ADD, publish (attach.h). */
+	struct lr_attach a = {.id = id,
+			      .net = net,
+			      .pod = pod,
+			      .ip = pos[3],
+			      .mac = pos[4],
+			      .ports = ports,
+			      .nports = nports};
+	alloc = lr_attach(ctx, &s, &a, err);
 	if (!alloc)
 		goto reap;
-	/* This helper returns the result and userns with alloc (extra fields); a helper that
-	 * does not (an older image) is asked with the contract's two print-* calls. */
-	json_object *result = rci_json_get_type(alloc, "result", json_type_object);
-	if (result) {
-		result = json_object_get(result);
-	} else {
-		char *rargs[] = {"print-cni-result", (char *)id, (char *)net, NULL};
-		result = lr_call_json(ctx, s.inf, rargs, err);
-		if (!result)
-			goto undo;
-	}
+	json_object *result = json_object_get(rci_json_get_type(alloc, "result", json_type_object));
 	out = json_object_new_object();
 	if (rci_json_get_string(alloc, "userns")) {
 		paths = json_object_get(alloc);
@@ -160,21 +120,12 @@ int lr_cmd_alloc(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	if (ifname)
 		json_object_object_add(out, "ifname", json_object_new_string(ifname));
 	json_object_object_add(out, "result", result);
-	long long t0 = rci_now_ms();
-	if (lr_ports_publish(ctx, s.inf, id, net, ports, nports, err) < 0)
+	if (rci_json_print(out, err) < 0)
 		goto undo;
-	if (nports && rci_log_debug_enabled()) {
-		cleanup_free char *shown = describe_ports(ports, nports);
-		rci_debug_step("ports", t0, "published %s for `%s` on `%s`", shown, id, net);
-	}
-	if (rci_json_print(out, err) < 0) {
-		lr_ports_unpublish(ctx, s.inf, id, net);
-		goto undo;
-	}
 	ret = 0;
 	goto out;
 undo:
-	rollback(ctx, s.inf, id, net);
+	lr_attach_undo(ctx, s.inf, id, net);
 reap:
 	/* A failed first alloc must not leave an idle infra running. */
 	if (s.inf) {

@@ -13,6 +13,8 @@
 #include "discover.h"
 #include "netconf.h"
 #include "number.h"
+#include "pasta.h"
+#include "portfwd.h"
 #include "proctable.h"
 #include "rootfs.h"
 #include "runtime.h"
@@ -372,17 +374,76 @@ static void check_cni_config(struct lr_ctx *ctx, struct report *r)
 	rci_error_release(&err);
 }
 
-static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env, const char *name)
+static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env, const char *name,
+			  bool needed)
 {
 	rci_error_t err = NULL;
 	cleanup_free char *p = lr_ctx_find_shipped(ctx, env, name, &err);
 	if (!p) {
 		cleanup_free char *text = rci_error_text(err);
 		rci_error_release(&err);
-		row(r, FAIL, name, "run `make` (or `make install`)", "%s", text);
+		row(r, needed ? FAIL : WARN, name, "run `make` (or `make install`)", "%s", text);
 		return;
 	}
 	row(r, OK, name, NULL, "%s", p);
+}
+
+/* pasta (--net-driver pasta): found, its version line, and every option we use (pasta.h). */
+static void check_pasta(struct lr_ctx *ctx, struct report *r)
+{
+	bool needed = ctx->net_driver == LR_NET_PASTA;
+	cleanup_free char *path = lr_find_program("pasta");
+	if (!path) {
+		row(r, needed ? FAIL : WARN, "pasta", "apt install passt",
+		    "not found in PATH (needed for --net-driver pasta only)");
+		return;
+	}
+	cleanup_free char *v = version_of(path);
+	cleanup_free char *missing = lr_pasta_missing_option(path);
+	if (!missing || *missing)
+		row(r, needed ? FAIL : WARN, "pasta", "install Debian 12's passt or newer",
+		    "%s (%s): lacks option %s", path, v ? v : "?",
+		    missing ? missing : "(no --help)");
+	else
+		row(r, OK, "pasta", NULL, "%s (%s); has every option --net-driver pasta uses", path,
+		    v ? v : "?");
+}
+
+/* The drivers a new infra gets, and those of the running one (its forwarder's state). */
+static void check_drivers(struct lr_ctx *ctx, struct report *r)
+{
+	struct lr_infra *inf = NULL;
+	rci_error_t err = NULL;
+	if (ctx->state.dfd < 0 || lr_infra_load(ctx, &inf, &err) < 0)
+		rci_error_release(&err);
+	bool running = lr_infra_alive(inf);
+	cleanup_free char *fwd = xstrdup("");
+	bool fwd_alive = true;
+	if (running && inf->port_driver == LR_PORT_FORWARDER) {
+		cleanup_json json_object *st = lr_portfwd_status(ctx, inf);
+		json_object *alive = NULL, *src = NULL, *list = NULL;
+		json_object_object_get_ex(st, "alive", &alive);
+		json_object_object_get_ex(st, "sourceAddress", &src);
+		json_object_object_get_ex(st, "forwards", &list);
+		fwd_alive = json_object_get_boolean(alive);
+		free(fwd);
+		fwd = xasprintf(" (forwarder pid %d, %s, sourceAddress %s, %zu forward(s))",
+				(int)inf->fwd_pid, fwd_alive ? "alive" : "not running",
+				src ? json_object_get_string(src) : "?",
+				list ? json_object_array_length(list) : 0);
+	}
+	row(r, fwd_alive ? OK : WARN, "port driver",
+	    "run any launcher command: it restarts the forwarder", "%s%s for a new infra%s%s%s",
+	    lr_port_driver_name(ctx->port_driver), ctx->port_driver_given ? "" : " (default)",
+	    running ? "; the running infra: " : "",
+	    running ? lr_port_driver_name(inf->port_driver) : "", fwd);
+	cleanup_free char *net =
+	    running ? xasprintf("; the running infra: %s (pid %d)",
+				lr_net_driver_name(inf->net_driver), (int)inf->net_pid)
+		    : xstrdup("");
+	row(r, OK, "net driver", NULL, "%s%s for a new infra%s",
+	    lr_net_driver_name(ctx->net_driver), ctx->net_driver_given ? "" : " (default)", net);
+	lr_infra_free(inf);
 }
 
 int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
@@ -403,14 +464,19 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	bool userns_ok = check_userns(&r, &plan);
 	check_idmap(&r, &plan);
 	check_tun(&r);
-	check_program(&r, "slirp4netns", "apt install slirp4netns", true);
+	check_program(&r, "slirp4netns", "apt install slirp4netns",
+		      ctx->net_driver == LR_NET_SLIRP);
+	check_pasta(ctx, &r);
 	if (state_ok)
 		check_runtimes(ctx, &r, &plan, userns_ok);
 	check_plugins(ctx, &r);
 	check_program(&r, "iptables", "apt install iptables", true);
 	check_cni_config(ctx, &r);
-	check_shipped(ctx, &r, "RCI_HELPER", "rootless-cni-infra");
-	check_shipped(ctx, &r, "RCI_INIT", "rootless-cni-infra-init");
+	check_shipped(ctx, &r, "RCI_HELPER", "rootless-cni-infra", true);
+	check_shipped(ctx, &r, "RCI_INIT", "rootless-cni-infra-init", true);
+	check_shipped(ctx, &r, "RCI_FORWARDER", "rootless-cni-forwarder",
+		      ctx->port_driver == LR_PORT_FORWARDER);
+	check_drivers(ctx, &r);
 	if (r.fixes) {
 		printf("\nTo fix:\n");
 		for (size_t i = 0; r.fixes[i]; i++)

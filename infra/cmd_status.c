@@ -4,6 +4,7 @@
 #include "infra.h"
 #include "json.h"
 #include "keys.h"
+#include "portfwd.h"
 #include "session.h"
 #include "userns.h"
 #include "util.h"
@@ -48,10 +49,19 @@ int lr_cmd_status(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		if (m)
 			json_object_object_add(o, "gidMappings", m);
 		rci_error_release(&tmp);
-		json_object *sl = json_object_new_object();
-		json_object_object_add(sl, "pid", json_object_new_int(s.inf->slirp_pid));
-		json_object_object_add(sl, "apiSocket", json_object_new_string(s.inf->api_socket));
-		json_object_object_add(o, "slirp4netns", sl);
+		json_object_object_add(
+		    o, "netDriver", json_object_new_string(lr_net_driver_name(s.inf->net_driver)));
+		json_object_object_add(
+		    o, "portDriver",
+		    json_object_new_string(lr_port_driver_name(s.inf->port_driver)));
+		json_object *net = json_object_new_object();
+		json_object_object_add(net, "pid", json_object_new_int(s.inf->net_pid));
+		if (s.inf->net_driver == LR_NET_SLIRP)
+			json_object_object_add(net, "apiSocket",
+					       json_object_new_string(s.inf->api_socket));
+		json_object_object_add(o, lr_net_driver_name(s.inf->net_driver), net);
+		if (s.inf->port_driver == LR_PORT_FORWARDER)
+			json_object_object_add(o, "forwarder", lr_portfwd_status(ctx, s.inf));
 		char *args[] = {"is-idle", NULL};
 		cleanup_json json_object *idle = lr_call_json(ctx, s.inf, args, &tmp);
 		json_object *b;

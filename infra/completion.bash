@@ -13,7 +13,7 @@
 
 _rcl_commands="alloc dealloc exec enter start stop status reap gc networks doctor"
 _rcl_options="--root --cni-config-dir --cni-plugin-dir --runtime --image --allow-host-loopback
---debug --help --version"
+--port-driver --net-driver --debug --help --version"
 _rcl_helper_commands="alloc dealloc print-cni-result print-netns-path is-idle list networks
 check gc help version"
 _rcl_helper_options="--debug --state-dir --config-dir --help --version"
@@ -110,7 +110,7 @@ _rootless_cni_launcher() {
 			i=$((i + 1))
 			;;
 		--root=* | --cni-config-dir=*) _rcl_global+=("$w") ;;
-		--cni-plugin-dir | --runtime | --image) i=$((i + 1)) ;;
+		--cni-plugin-dir | --runtime | --image | --port-driver | --net-driver) i=$((i + 1)) ;;
 		-*) ;;
 		*)
 			cmd=$w ci=$i
@@ -129,6 +129,16 @@ _rootless_cni_launcher() {
 		--runtime)
 			_rcl_reply "runc
 crun" "$cur"
+			return 0
+			;;
+		--port-driver)
+			_rcl_reply "forwarder
+slirp4netns" "$cur"
+			return 0
+			;;
+		--net-driver)
+			_rcl_reply "slirp4netns
+pasta" "$cur"
 			return 0
 			;;
 		esac

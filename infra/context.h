@@ -25,6 +25,27 @@ enum lr_exec_mode {
 	LR_EXEC_RUNTIME, /* "runtime": the runtime's exec only */
 };
 
+/*
+ * The infra's data path (README "Published ports", "The infra's network"): what publishes
+ * ports (--port-driver) and what connects the infra to the host (--net-driver). Fixed when the
+ * infra starts and recorded with it (record.h).
+ */
+enum lr_port_driver {
+	LR_PORT_FORWARDER, /* default: rootless-cni-forwarder (forwarder.h) */
+	LR_PORT_SLIRP,	   /* slirp4netns' API + the portmap plugin (ports_slirp.c) */
+};
+enum lr_net_driver {
+	LR_NET_SLIRP, /* default, the design card's: slirp4netns (slirp.h) */
+	LR_NET_PASTA, /* Debian's passt: pasta (pasta.h); ports need the forwarder */
+};
+
+/* "forwarder", "slirp4netns"; "slirp4netns", "pasta". */
+const char *lr_port_driver_name(enum lr_port_driver d);
+const char *lr_net_driver_name(enum lr_net_driver d);
+/* The driver named @name; -1 with a usage error when there is none. */
+int lr_port_driver_parse(const char *name, enum lr_port_driver *out, rci_error_t *err);
+int lr_net_driver_parse(const char *name, enum lr_net_driver *out, rci_error_t *err);
+
 /* Everything a command needs, passed down (no globals): options and resolved paths. */
 struct lr_ctx {
 	struct lr_state state; /* this user namespace's: <state_base>[/<key>] (statekey.h) */
@@ -42,6 +63,9 @@ struct lr_ctx {
 	struct lr_image *img;	   /* --image, once lr_image_setup prepared it (image.h) */
 	bool plugin_dirs_default;  /* no --cni-plugin-dir: the distribution's or the image's */
 	bool allow_host_loopback;  /* --allow-host-loopback: 10.0.2.2 is the host's 127.0.0.1 */
+	enum lr_port_driver port_driver;	  /* --port-driver; for a new infra only */
+	enum lr_net_driver net_driver;		  /* --net-driver; for a new infra only */
+	bool port_driver_given, net_driver_given; /* checked against a running infra */
 	bool debug;
 	enum lr_exec_mode exec_mode; /* $RCI_EXEC, checked by lr_ctx_setup */
 	char *self_dir;		     /* directory of the launcher binary */
@@ -50,6 +74,12 @@ struct lr_ctx {
 };
 
 void lr_ctx_init(struct lr_ctx *ctx);
+
+/*
+ * Drivers that cannot work together (a usage error): pasta has no run-time port API, so its
+ * published ports go through the forwarder, never --port-driver slirp4netns.
+ */
+int lr_ctx_check_drivers(const struct lr_ctx *ctx, rci_error_t *err);
 void lr_ctx_free(struct lr_ctx *ctx);
 
 /*

@@ -25,11 +25,13 @@
  *   2. the infra is started if needed (its networks checked on the host first);
  *   3. the hook record is written (hook_record.h), so that a poststop finds the infra even if
  *      this hook is killed from here on;
- *   4. the published ports are checked (ports.h), then each network is attached in order
- *      (eth0, eth1...) with the helper's `alloc --netns /proc/self/fd/3`, the netns being our
- *      fd 3 there: the helper pins that very namespace under the container ID, so that a DEL
- *      still works once the container's processes are gone; ports go to the first network;
- *   5. the ports are published, then the DNS files written (hook_dns.h).
+ *   4. each network is attached in order (eth0, eth1...) by attach.h's sequence (host ports
+ *      reserved before the CNI ADD, published once the CNI result names the container's
+ *      address, all rolled back on failure) with the helper's `alloc --netns /proc/self/fd/3`,
+ *      the netns being our fd 3 there: the helper pins that very namespace under the container
+ *      ID, so that a DEL still works once the container's processes are gone; ports go to the
+ *      first network;
+ *   5. the DNS files are written (hook_dns.h).
  * Any failure undoes every step in reverse (DNS files, forwards, attachments and with the last
  * one the pin, the record) and stops an infra left idle: exit non-zero with one line, and the
  * runtime refuses to start the container.

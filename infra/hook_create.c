@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The OCI hook's createRuntime (hook.h). */
+#include "attach.h"
 #include "call.h"
 #include "hook.h"
 #include "hook_dns.h"
@@ -8,7 +9,6 @@
 #include "json.h"
 #include "log.h"
 #include "netconf.h"
-#include "ports.h"
 #include "proctable.h"
 #include "session.h"
 #include "statekey.h"
@@ -23,7 +23,6 @@ struct progress {
 	bool recorded;
 	size_t attached;       /* networks attached, in order */
 	json_object **results; /* their CNI results */
-	bool published;
 	struct lr_hook_dns dns;
 };
 
@@ -37,54 +36,37 @@ static int target_userns(const struct lr_ctx *ctx, const struct lr_infra *inf)
 	return -1;
 }
 
-/* The helper's alloc of network @i, into the netns given as its fd 3. */
+/*
+ * Network @i (attach.h: reserve the ports, CNI ADD, publish; rolled back on failure), into the
+ * netns given as the helper's fd 3; the ports and the IP and MAC go with the first network.
+ * Returns its CNI result.
+ */
 static json_object *attach(struct lr_ctx *ctx, const struct lr_hook_state *st,
-			   const struct lr_hook_req *req, const struct lr_infra *inf, size_t i,
+			   const struct lr_hook_req *req, struct lr_session *s, size_t i,
 			   rci_error_t *err)
 {
-	const char *net = req->networks[i];
-	if (i == 0 && req->nports) {
-		cleanup_free char *m = lr_ports_mappings(req->ports, req->nports);
-		cleanup_free char *e = xasprintf("RCI_PORT_MAPPINGS=%s", m);
-		rci_strv_push(&ctx->extra_env, e);
-	}
-	char *args[] = {"alloc",     "--netns",	    "/proc/self/fd/3",	   st->id,
-			(char *)net, req->pod_name, i == 0 ? req->ip : "", i == 0 ? req->mac : "",
-			NULL};
-	json_object *r = lr_call_json(ctx, inf, args, err);
-	rci_strv_free(ctx->extra_env);
-	ctx->extra_env = NULL;
+	char *netns_opts[] = {"--netns", "/proc/self/fd/3", NULL};
+	struct lr_attach a = {.id = st->id,
+			      .net = req->networks[i],
+			      .pod = req->pod_name,
+			      .ip = i == 0 ? req->ip : "",
+			      .mac = i == 0 ? req->mac : "",
+			      .helper_opts = netns_opts,
+			      .ports = i == 0 ? req->ports : NULL,
+			      .nports = i == 0 ? req->nports : 0};
+	cleanup_json json_object *r = lr_attach(ctx, s, &a, err);
 	if (!r)
 		return NULL;
-	json_object *result = rci_json_get_type(r, "result", json_type_object);
-	if (!result) {
-		rci_make_error(err, 0, "helper `alloc` printed no CNI result: `%s`",
-			       rci_json_str(r));
-		json_object_put(r);
-		return NULL;
-	}
-	result = json_object_get(result);
-	json_object_put(r);
-	rci_debug("`%s` attached to `%s` as eth%zu", st->id, net, i);
-	return result;
+	rci_debug("`%s` attached to `%s` as eth%zu", st->id, req->networks[i], i);
+	return json_object_get(rci_json_get_type(r, "result", json_type_object));
 }
 
 static void undo(struct lr_ctx *ctx, const struct lr_hook_state *st, const struct lr_hook_req *req,
 		 const struct lr_state *hooks, struct progress *p)
 {
 	lr_hook_dns_restore(&p->dns);
-	if (p->published)
-		lr_ports_unpublish(ctx, p->s.inf, st->id, req->networks[0]);
-	for (size_t i = p->attached; i-- > 0;) {
-		char *args[] = {"dealloc", st->id, req->networks[i], NULL};
-		rci_error_t tmp = NULL;
-		json_object *r = lr_call_json(ctx, p->s.inf, args, &tmp);
-		if (!r)
-			rci_warning("roll back `%s` on `%s`: %s", st->id, req->networks[i],
-				    tmp ? tmp->msg : "?");
-		json_object_put(r);
-		rci_error_release(&tmp);
-	}
+	for (size_t i = p->attached; i-- > 0;)
+		lr_attach_undo(ctx, p->s.inf, st->id, req->networks[i]);
 	if (p->recorded)
 		lr_hook_record_remove(hooks, st->id, false);
 	if (p->s.inf) {
@@ -145,21 +127,15 @@ int lr_hook_create(struct lr_ctx *ctx, const struct lr_hook_state *st,
 	if (lr_hook_record_save(hooks, st->id, &rec, err) < 0)
 		goto fail;
 	p.recorded = true;
-	if (lr_ports_check(ctx, req->ports, req->nports, err) < 0)
-		goto fail;
 	ctx->helper_fd = netns;
 	for (; p.attached < nnets; p.attached++) {
-		p.results[p.attached] = attach(ctx, st, req, p.s.inf, p.attached, err);
+		p.results[p.attached] = attach(ctx, st, req, &p.s, p.attached, err);
 		if (!p.results[p.attached])
 			break;
 	}
 	ctx->helper_fd = -1;
 	if (p.attached < nnets)
 		goto fail;
-	if (lr_ports_publish(ctx, p.s.inf, st->id, req->networks[0], req->ports, req->nports, err) <
-	    0)
-		goto fail;
-	p.published = true;
 	if (lr_hook_dns_write(st->bundle, req->pod_name, p.results, nnets, &p.dns, err) < 0)
 		goto fail;
 	lr_hook_dns_done(&p.dns);

@@ -76,10 +76,10 @@ char **lr_infra_env(const struct lr_ctx *ctx, const struct lr_infra *inf);
 /*
  * Fails with RCI_ERR_CONFLICT when @inf is not the infra of the caller's user namespace
  * (lr_statekey_check_infra), or when this command names a --cni-config-dir, --cni-plugin-dir,
- * --runtime or --image other than the ones the running @inf was started with, --image against
- * an imageless infra, or --allow-host-loopback against an infra started without it (it would
- * silently ignore them otherwise; options.c). --image is compared by manifest digest, so it
- * prepares ctx->img: call under the launcher lock.
+ * --runtime, --image, --port-driver or --net-driver other than the ones the running @inf was
+ * started with, --image against an imageless infra, or --allow-host-loopback against an infra
+ * started without it (it would silently ignore them otherwise; options.c). --image is compared
+ * by manifest digest, so it prepares ctx->img: call under the launcher lock.
  */
 int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_error_t *err);
 

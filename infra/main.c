@@ -63,6 +63,8 @@ static void usage(FILE *f)
 	    "                          default: imageless, from the host's files\n"
 	    "  --allow-host-loopback   let containers reach the host's 127.0.0.1 at 10.0.2.2\n"
 	    "                          (default: refused, as podman does)\n"
+	    "  --port-driver DRIVER    publishes ports: forwarder (default) or slirp4netns\n"
+	    "  --net-driver DRIVER     connects the infra: slirp4netns (default) or pasta\n"
 	    "  --debug                 log each step, the helper's too, on stderr with its time\n"
 	    "  -h, --help              show this help;  -v, --version  print the version\n"
 	    "\n"
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
 		OPT_RUNTIME,
 		OPT_IMAGE,
 		OPT_HOST_LOOPBACK,
+		OPT_PORT_DRIVER,
+		OPT_NET_DRIVER,
 		OPT_DEBUG
 	};
 	static const struct option opts[] = {
@@ -106,6 +110,8 @@ int main(int argc, char **argv)
 	    {"runtime", required_argument, NULL, OPT_RUNTIME},
 	    {"image", required_argument, NULL, OPT_IMAGE},
 	    {"allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK},
+	    {"port-driver", required_argument, NULL, OPT_PORT_DRIVER},
+	    {"net-driver", required_argument, NULL, OPT_NET_DRIVER},
 	    {"debug", no_argument, NULL, OPT_DEBUG},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
@@ -149,6 +155,16 @@ int main(int argc, char **argv)
 		case OPT_HOST_LOOPBACK:
 			ctx.allow_host_loopback = true;
 			break;
+		case OPT_PORT_DRIVER:
+			if (lr_port_driver_parse(optarg, &ctx.port_driver, &err) < 0)
+				goto bad_option;
+			ctx.port_driver_given = true;
+			break;
+		case OPT_NET_DRIVER:
+			if (lr_net_driver_parse(optarg, &ctx.net_driver, &err) < 0)
+				goto bad_option;
+			ctx.net_driver_given = true;
+			break;
 		case OPT_DEBUG:
 			ctx.debug = true;
 			rci_log_set_level(RCI_LOG_DEBUG);
@@ -178,6 +194,8 @@ int main(int argc, char **argv)
 		}
 		}
 	}
+	if (lr_ctx_check_drivers(&ctx, &err) < 0)
+		goto bad_option;
 	if (optind >= argc) {
 		rci_error_log("no command given (see --help)");
 		ret = RCI_ERR_USAGE;
@@ -202,6 +220,12 @@ int main(int argc, char **argv)
 		rci_error_release(&err);
 		ret = commands[i].fn(&ctx, argc - optind, argv + optind, &err);
 	}
+	goto fail;
+bad_option:
+	rci_error_log("%s (see --help)", err->msg);
+	rci_error_release(&err);
+	ret = RCI_ERR_USAGE;
+	goto out;
 fail:
 	if (ret < 0) {
 		cleanup_free char *text = rci_error_text(err);

@@ -66,6 +66,10 @@ int lr_infra_check_options(struct lr_ctx *ctx, const struct lr_infra *inf, rci_e
 		if (!want || !same_file(want, inf->rt.path))
 			return conflict("--runtime", inf->rt.path, err);
 	}
+	if (ctx->port_driver_given && ctx->port_driver != inf->port_driver)
+		return conflict("--port-driver", lr_port_driver_name(inf->port_driver), err);
+	if (ctx->net_driver_given && ctx->net_driver != inf->net_driver)
+		return conflict("--net-driver", lr_net_driver_name(inf->net_driver), err);
 	if (ctx->allow_host_loopback && !inf->allow_host_loopback)
 		return rci_make_error_kind(err, RCI_ERR_CONFLICT, 0,
 					   "the infra runs without --allow-host-loopback; run "

@@ -6,6 +6,8 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static int fd_id(int fd, struct lr_ns_id *id)
@@ -15,6 +17,32 @@ static int fd_id(int fd, struct lr_ns_id *id)
 		return -1;
 	*id = (struct lr_ns_id){(unsigned long long)st.st_dev, (unsigned long long)st.st_ino};
 	return 0;
+}
+
+/* The parent of @pid (field 4 of /proc/PID/stat), 0 when unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields follow the last ')'. */
+	const char *p = strrchr(buf, ')');
+	int ppid = 0;
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* The infra's own processes on the host: its net driver, its forwarder and the forwarder's
+ * child, which joined the infra's user namespace to make sockets there. */
+static bool infra_helper(const struct lr_infra *inf, pid_t pid)
+{
+	return pid == inf->net_pid ||
+	       (inf->fwd_pid > 0 && (pid == inf->fwd_pid || parent_of(pid) == inf->fwd_pid));
 }
 
 bool lr_infra_orphaned(const struct lr_infra *inf)
@@ -34,7 +62,7 @@ bool lr_infra_orphaned(const struct lr_infra *inf)
 		return false;
 	pid_t pid;
 	while ((pid = lr_proc_next_pid(d))) {
-		if (pid == inf->pid || pid == inf->slirp_pid)
+		if (pid == inf->pid || infra_helper(inf, pid))
 			continue;
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);

@@ -9,7 +9,8 @@
 /*
  * lr_infra_orphaned() - true when the live infra @inf, sharing an engine's user namespace, is
  * all that is left of that namespace: no process but the infra's own (its init, what runs in its
- * mount namespace, its slirp4netns) is in it or in a user namespace below it. That is what a
+ * mount namespace, its slirp4netns or pasta, its port forwarder and that one's child) is in it or
+ * in a user namespace below it. That is what a
  * podman pause process that died (a new one makes a new namespace) leaves: an infra nobody can
  * reach any more, which keeps the old namespace alive by itself.
  *

@@ -46,8 +46,21 @@ int lr_infra_save(const struct lr_ctx *ctx, const struct lr_infra *inf, rci_erro
 	json_object_object_add(o, "cniPath", json_object_new_string(inf->cni_path));
 	json_object_object_add(o, "pid", json_object_new_int(inf->pid));
 	json_object_object_add(o, "pidStart", json_object_new_uint64(inf->pid_start));
-	json_object_object_add(o, "slirpPid", json_object_new_int(inf->slirp_pid));
-	json_object_object_add(o, "slirpStart", json_object_new_uint64(inf->slirp_start));
+	bool pasta = inf->net_driver == LR_NET_PASTA;
+	json_object_object_add(o, "netDriver",
+			       json_object_new_string(lr_net_driver_name(inf->net_driver)));
+	json_object_object_add(o, pasta ? "pastaPid" : "slirpPid",
+			       json_object_new_int(inf->net_pid));
+	json_object_object_add(o, pasta ? "pastaStart" : "slirpStart",
+			       json_object_new_uint64(inf->net_start));
+	json_object_object_add(o, "portDriver",
+			       json_object_new_string(lr_port_driver_name(inf->port_driver)));
+	if (inf->port_driver == LR_PORT_FORWARDER) {
+		json_object_object_add(o, "forwarderPid", json_object_new_int(inf->fwd_pid));
+		json_object_object_add(o, "forwarderStart", json_object_new_uint64(inf->fwd_start));
+		json_object_object_add(o, "forwarderRestarts",
+				       json_object_new_int64(inf->fwd_restarts));
+	}
 	json_object_object_add(o, "ownUserns", json_object_new_boolean(inf->own_userns));
 	json_object_object_add(o, "allowHostLoopback",
 			       json_object_new_boolean(inf->allow_host_loopback));
@@ -111,8 +124,21 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	inf->cni_path = get_str(o, "cniPath");
 	inf->pid = (pid_t)get_uint(o, "pid", LR_PID_MAX);
 	inf->pid_start = get_uint(o, "pidStart", UINT64_MAX);
-	inf->slirp_pid = (pid_t)get_uint(o, "slirpPid", LR_PID_MAX);
-	inf->slirp_start = get_uint(o, "slirpStart", UINT64_MAX);
+	/* A record that names an unknown driver is damaged: its processes are not trusted. */
+	const char *nd = rci_json_get_string(o, "netDriver");
+	const char *pd = rci_json_get_string(o, "portDriver");
+	rci_error_t tmp = NULL;
+	bool damaged = (nd && lr_net_driver_parse(nd, &inf->net_driver, &tmp) < 0) ||
+		       (pd && lr_port_driver_parse(pd, &inf->port_driver, &tmp) < 0);
+	rci_error_release(&tmp);
+	if (!pd)
+		inf->port_driver = LR_PORT_SLIRP;
+	bool pasta = inf->net_driver == LR_NET_PASTA;
+	inf->net_pid = (pid_t)get_uint(o, pasta ? "pastaPid" : "slirpPid", LR_PID_MAX);
+	inf->net_start = get_uint(o, pasta ? "pastaStart" : "slirpStart", UINT64_MAX);
+	inf->fwd_pid = (pid_t)get_uint(o, "forwarderPid", LR_PID_MAX);
+	inf->fwd_start = get_uint(o, "forwarderStart", UINT64_MAX);
+	inf->fwd_restarts = (unsigned)get_uint(o, "forwarderRestarts", UINT32_MAX);
 	const char *conf = rci_json_get_string(o, "cniConfigDir");
 	inf->cni_config_dir = conf ? xstrdup(conf) : NULL;
 	const char *shipped = rci_json_get_string(o, "cniShippedDir");
@@ -133,6 +159,8 @@ int lr_infra_load(const struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *
 	/* Records without the field predate provisional ones: complete when they have a pid. */
 	inf->ready =
 	    json_object_object_get_ex(o, "ready", &b) ? json_object_get_boolean(b) : inf->pid > 0;
+	if (damaged)
+		inf->ready = false;
 	const char *image = rci_json_get_string(o, "image");
 	inf->image = image ? xstrdup(image) : NULL;
 	*out = inf;

@@ -16,7 +16,8 @@
  * it, for every later command. Written atomically; a provisional record (ready false: runtime,
  * root, bundle, then the pid) is written during the start, so that a launcher killed then
  * leaves enough for the next one to clean up (infra.h). Numbers are read with bounds: a damaged
- * record reads as a dead infra, never as another process.
+ * record reads as a dead infra, never as another process. Records of launchers before the
+ * drivers existed read as slirp4netns for both (what those launchers ran).
  */
 struct lr_infra {
 	struct lr_runtime rt;
@@ -26,8 +27,13 @@ struct lr_infra {
 	char *cni_path; /* CNI_PATH inside the infra */
 	pid_t pid;	/* the init, a host pid (host PID namespace) */
 	unsigned long long pid_start;
-	pid_t slirp_pid;
-	unsigned long long slirp_start;
+	pid_t net_pid; /* the net driver's process: slirp4netns or pasta (net_driver) */
+	unsigned long long net_start;
+	pid_t fwd_pid; /* the port forwarder (forwarder.h), with --port-driver forwarder */
+	unsigned long long fwd_start;
+	unsigned fwd_restarts; /* forwarders started again after one died (forwarder.h) */
+	enum lr_port_driver port_driver;
+	enum lr_net_driver net_driver;
 	bool own_userns; /* the launcher made the user namespace: runtime calls must join it */
 	bool
 	    allow_host_loopback; /* --allow-host-loopback: slirp4netns serves the host's loopback */

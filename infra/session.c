@@ -4,6 +4,7 @@
 #include "json.h"
 #include "launcher_lock.h"
 #include "log.h"
+#include "portfwd.h"
 #include "util.h"
 
 int lr_session_open(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *err)
@@ -36,15 +37,18 @@ int lr_session_exclusive(struct lr_ctx *ctx, struct lr_session *s, rci_error_t *
 	return lr_infra_load(ctx, &s->inf, err);
 }
 
-/* A live infra: this command's options must be its, and its config dirs become ours. */
-static int use_infra(struct lr_ctx *ctx, const struct lr_infra *inf, long long t0, rci_error_t *err)
+/*
+ * A live infra: this command's options must be its, and its config dirs become ours; a port
+ * forwarder that died is restarted by whichever command comes next (portfwd.h).
+ */
+static int use_infra(struct lr_ctx *ctx, struct lr_infra *inf, long long t0, rci_error_t *err)
 {
 	if (lr_infra_check_options(ctx, inf, err) < 0)
 		return -1;
 	lr_ctx_adopt_cni(ctx, inf->cni_config_dir, inf->cni_shipped_dir);
 	rci_debug_step("infra", t0, "found running: pid %d, runtime %s (%s)", (int)inf->pid,
 		       inf->rt.name, inf->rt.path);
-	return 0;
+	return lr_portfwd_check(ctx, inf, err);
 }
 
 int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_error_t *err)
@@ -71,8 +75,9 @@ int lr_session_shared(struct lr_ctx *ctx, struct lr_session *s, bool start, rci_
 			lr_lock_release(s->lock_fd);
 			return -1;
 		}
-		rci_debug_step("infra", t0, "started: pid %d, runtime %s (%s), slirp4netns pid %d",
-			       (int)inf->pid, inf->rt.name, inf->rt.path, (int)inf->slirp_pid);
+		rci_debug_step("infra", t0, "started: pid %d, runtime %s (%s), %s pid %d",
+			       (int)inf->pid, inf->rt.name, inf->rt.path,
+			       lr_net_driver_name(inf->net_driver), (int)inf->net_pid);
 		lr_infra_free(inf);
 	}
 	return rci_make_error(err, EAGAIN, "the infra keeps disappearing while starting it");

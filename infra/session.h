@@ -12,6 +12,8 @@
  * infra; when there is none and @start is set, it is started under the exclusive lock, which
  * is then dropped and the shared one retaken (flock cannot convert atomically, so the infra is
  * re-checked: a reap may have slipped in). With @start false, *out is NULL when not running.
+ * A running infra's options are checked against the command's (lr_infra_check_options) and its
+ * port forwarder restarted if it died (portfwd.h).
  */
 struct lr_session {
 	int lock_fd;

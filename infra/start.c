@@ -6,6 +6,8 @@
 #include "keys.h"
 #include "log.h"
 #include "logfile.h"
+#include "pasta.h"
+#include "portfwd.h"
 #include "program.h"
 #include "slirp.h"
 #include "spawn.h"
@@ -24,7 +26,7 @@
 
 /* What every runtime candidate gets: the programs and the user namespace. */
 struct start_env {
-	char *helper, *init, *slirp;
+	char *helper, *init, *net; /* net: slirp4netns or pasta, as --net-driver says */
 	struct lr_userns_plan plan;
 	int userns_fd;
 };
@@ -50,6 +52,42 @@ static int wait_init_ready(const struct lr_infra *inf, const char *log, rci_erro
 	return 0;
 }
 
+/*
+ * Connects the created infra to the host: slirp4netns (which ends on the exit pipe's hang-up,
+ * whose write end the init holds) or pasta (pasta.h). Records its pid in @inf.
+ */
+static int start_net(const struct start_env *se, struct lr_infra *inf, int exit_fd,
+		     rci_error_t *err)
+{
+	if (inf->net_driver == LR_NET_PASTA) {
+		cleanup_free char *log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_PASTA_LOG);
+		cleanup_free char *pidfile = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_PASTA_PID);
+		struct lr_pasta_opts po = {.path = se->net,
+					   .target = inf->pid,
+					   .pid_file = pidfile,
+					   .log_path = log,
+					   .allow_host_loopback = inf->allow_host_loopback,
+					   .timeout_ms = READY_TIMEOUT_MS};
+		pid_t pid = lr_pasta_start(&po, &inf->net_start, err);
+		inf->net_pid = pid < 0 ? 0 : pid;
+		return pid < 0 ? -1 : 0;
+	}
+	cleanup_free char *log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_SLIRP_LOG);
+	struct lr_slirp_opts so = {.path = se->net,
+				   .target = inf->pid,
+				   .api_socket = inf->api_socket,
+				   .log_path = log,
+				   .exit_fd = exit_fd,
+				   .allow_host_loopback = inf->allow_host_loopback,
+				   .timeout_ms = READY_TIMEOUT_MS};
+	pid_t pid = lr_slirp_start(&so, err);
+	if (pid < 0)
+		return -1;
+	inf->net_pid = pid;
+	inf->net_start = lr_proc_start_time(pid);
+	return 0;
+}
+
 static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_runtime *rt,
 		      struct lr_infra **out, rci_error_t *err)
 {
@@ -60,12 +98,13 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 	inf->api_socket = lr_state_path(&ctx->state, LR_STATE_API_SOCKET);
 	inf->own_userns = se->userns_fd >= 0;
 	inf->allow_host_loopback = ctx->allow_host_loopback;
+	inf->port_driver = ctx->port_driver;
+	inf->net_driver = ctx->net_driver;
 	inf->cni_config_dir = ctx->cni_config_dir ? xstrdup(ctx->cni_config_dir) : NULL;
 	inf->cni_shipped_dir = ctx->cni_shipped_dir ? xstrdup(ctx->cni_shipped_dir) : NULL;
 	for (size_t i = 0; ctx->plugin_dirs && ctx->plugin_dirs[i]; i++)
 		rci_strv_push(&inf->plugin_dirs, ctx->plugin_dirs[i]);
 	cleanup_free char *log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_LOG);
-	cleanup_free char *slirp_log = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_SLIRP_LOG);
 	cleanup_free char *pidfile = xasprintf("%s/%s", inf->bundle, LR_BUNDLE_PID_FILE);
 	int exitp[2] = {-1, -1};
 	/* Before the first goto: jumping past a cleanup variable's initialisation frees garbage. */
@@ -137,19 +176,8 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	}
 
-	struct lr_slirp_opts so = {.path = se->slirp,
-				   .target = inf->pid,
-				   .api_socket = inf->api_socket,
-				   .log_path = slirp_log,
-				   .exit_fd = exitp[0],
-				   .allow_host_loopback = inf->allow_host_loopback,
-				   .timeout_ms = READY_TIMEOUT_MS};
-	inf->slirp_pid = lr_slirp_start(&so, err);
-	if (inf->slirp_pid < 0) {
-		inf->slirp_pid = 0;
+	if (start_net(se, inf, exitp[0], err) < 0)
 		goto undo;
-	}
-	inf->slirp_start = lr_proc_start_time(inf->slirp_pid);
 	close(exitp[0]);
 	exitp[0] = -1;
 	if (lr_infra_save(ctx, inf, err) < 0)
@@ -161,6 +189,11 @@ static int start_with(struct lr_ctx *ctx, struct start_env *se, const struct lr_
 		goto undo;
 	if (wait_init_ready(inf, log, err) < 0)
 		goto undo;
+	if (inf->port_driver == LR_PORT_FORWARDER) {
+		if (lr_portfwd_start(ctx, inf, err) < 0 || lr_infra_save(ctx, inf, err) < 0)
+			goto undo;
+		rci_testpoint("launcher:forwarder-started");
+	}
 	inf->ready = true;
 	if (lr_infra_save(ctx, inf, err) < 0)
 		goto undo;
@@ -224,12 +257,15 @@ static int infra_start(struct lr_ctx *ctx, struct lr_infra **out, rci_error_t *e
 			rci_error_release(&prune_err);
 		}
 	}
-	se.slirp = lr_find_program("slirp4netns");
-	if (!se.slirp) {
-		rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
-				    "`slirp4netns` not found in PATH (install the slirp4netns "
-				    "package)");
-		goto out;
+	{
+		const char *net = lr_net_driver_name(ctx->net_driver);
+		se.net = lr_find_program(net);
+		if (!se.net) {
+			rci_make_error_kind(err, RCI_ERR_NOT_FOUND, ENOENT,
+					    "`%s` not found in PATH (install the %s package)", net,
+					    ctx->net_driver == LR_NET_PASTA ? "passt" : net);
+			goto out;
+		}
 	}
 	if (lr_runtime_candidates(ctx->runtime, &list, err) < 0)
 		goto out;
@@ -270,7 +306,7 @@ out:
 	lr_runtime_list_free(list);
 	free(se.helper);
 	free(se.init);
-	free(se.slirp);
+	free(se.net);
 	return ret;
 }
 

@@ -16,9 +16,11 @@
  *   lock              the launcher lock (launcher_lock.h); the one entry that stays
  *   infra.json        the record of the infra (record.h)
  *   bundle/           its OCI bundle (bundle.h): config.json, rootfs/, resolv.conf, infra.pid,
- *                     infra.log, slirp4netns.log, ports/ (the published ports, ports.h)
+ *                     infra.log, slirp4netns.log or pasta.log and pasta.pid, forwarder.log,
+ *                     ports/ (the records of published ports, port_records.h)
  *   runtime/          the OCI runtime's state (its --root)
  *   slirp4netns.sock  slirp4netns' API socket
+ *   forwarder.sock    the port forwarder's control socket (portfwd.h), 0600
  *   image-cache/      unpacked --image layouts (image.h)
  *   .bundle.tmp-PID, .bundle.del-PID-N   a bundle being built, or being removed (bundle.h)
  *   .enter-PID.resolv.conf               `enter`'s resolv.conf until it is mounted
@@ -29,12 +31,16 @@
 #define LR_STATE_BUNDLE "bundle"
 #define LR_STATE_RUNTIME "runtime"
 #define LR_STATE_API_SOCKET "slirp4netns.sock"
+#define LR_STATE_FWD_SOCKET "forwarder.sock"
 #define LR_STATE_IMAGE_CACHE "image-cache"
 /* In the bundle. */
 #define LR_BUNDLE_PORTS "ports"
 #define LR_BUNDLE_PID_FILE "infra.pid"
 #define LR_BUNDLE_LOG "infra.log"
 #define LR_BUNDLE_SLIRP_LOG "slirp4netns.log"
+#define LR_BUNDLE_PASTA_LOG "pasta.log"
+#define LR_BUNDLE_PASTA_PID "pasta.pid"
+#define LR_BUNDLE_FWD_LOG "forwarder.log"
 /* Per process (printf formats, the pid last). */
 #define LR_STATE_ENTER_RESOLV_FMT ".enter-%d.resolv.conf"
 #define LR_STATE_DOCTOR_BUNDLE_FMT "doctor-%s-%d"

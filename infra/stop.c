@@ -61,7 +61,7 @@ static void remove_temp(const struct lr_ctx *ctx, const char *name)
 bool lr_infra_leftovers(const struct lr_ctx *ctx)
 {
 	static const char *const names[] = {LR_STATE_RECORD, LR_STATE_BUNDLE, LR_STATE_API_SOCKET,
-					    LR_STATE_RUNTIME};
+					    LR_STATE_FWD_SOCKET, LR_STATE_RUNTIME};
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(names); i++)
 		if (lr_state_exists(&ctx->state, names[i]))
 			return true;
@@ -105,13 +105,18 @@ static int survivor(const char *what, pid_t pid, rci_error_t *err)
 	    what, (int)pid);
 }
 
-/* Fails when slirp4netns survives: it would keep the host ports with nobody tracking it. */
-static int stop_slirp(pid_t pid, unsigned long long start, rci_error_t *err)
+/*
+ * Ends a process of the infra that runs on the host (slirp4netns, pasta, the port forwarder):
+ * it gets @grace_ms to exit by itself (slirp4netns on the exit pipe's hang-up, the forwarder
+ * with the init), then SIGTERM, then SIGKILL. Fails when it survives: it would keep the host
+ * ports (or the network namespace) with nobody tracking it.
+ */
+static int stop_process(const char *what, pid_t pid, unsigned long long start, long grace_ms,
+			rci_error_t *err)
 {
 	if (pid <= 0 || !lr_proc_alive(pid, start))
 		return 0;
-	/* It exits by itself on the exit pipe's hang-up; insist if it does not. */
-	if (lr_proc_wait_gone(pid, start, 3000))
+	if (grace_ms && lr_proc_wait_gone(pid, start, grace_ms))
 		return 0;
 	lr_proc_signal(pid, start, SIGTERM);
 	if (lr_proc_wait_gone(pid, start, 2000))
@@ -119,7 +124,21 @@ static int stop_slirp(pid_t pid, unsigned long long start, rci_error_t *err)
 	lr_proc_signal(pid, start, SIGKILL);
 	if (lr_proc_wait_gone(pid, start, 2000))
 		return 0;
-	return survivor("slirp4netns", pid, err);
+	return survivor(what, pid, err);
+}
+
+/* The net driver's process and the port forwarder, once the init is gone. */
+static int stop_host_side(const struct lr_infra *inf, rci_error_t *err)
+{
+	bool pasta = inf->net_driver == LR_NET_PASTA;
+	/* pasta holds the namespace and never notices the init's end: no grace. */
+	if (stop_process(pasta ? "pasta" : "slirp4netns", inf->net_pid, inf->net_start,
+			 pasta ? 0 : 3000, err) < 0)
+		return -1;
+	if (inf->port_driver == LR_PORT_FORWARDER &&
+	    stop_process("the port forwarder", inf->fwd_pid, inf->fwd_start, 3000, err) < 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -174,6 +193,7 @@ static void remove_files(const struct lr_ctx *ctx)
 		rci_error_release(&tmp);
 	}
 	lr_state_unlink(&ctx->state, LR_STATE_API_SOCKET);
+	lr_state_unlink(&ctx->state, LR_STATE_FWD_SOCKET);
 	lr_state_unlink(&ctx->state, LR_STATE_RECORD);
 	each_bundle_temp(ctx, remove_temp);
 }
@@ -208,7 +228,7 @@ int lr_infra_stop(struct lr_ctx *ctx, struct lr_infra *inf, rci_error_t *err)
 		/* Daemons, stragglers, nsenter'ed shells: they would pin its namespaces. */
 		sweep_mntns(mntns_fd);
 		delete_container(ctx, &inf->rt, userns_fd);
-		if (stop_slirp(inf->slirp_pid, inf->slirp_start, err) < 0)
+		if (stop_host_side(inf, err) < 0)
 			return -1;
 	} else {
 		/* No record (a launcher died mid-start): any runtime that has the state. */
@@ -233,8 +253,12 @@ void lr_infra_discard(struct lr_ctx *ctx, struct lr_infra *inf, const struct lr_
 		lr_proc_signal(inf->pid, inf->pid_start, SIGKILL);
 	sweep_mntns(mntns_fd);
 	delete_container(ctx, created ? rt : NULL, userns_fd);
-	/* Our child: kill and reap it here, no zombie left behind. */
-	if (inf->slirp_pid > 0)
-		rci_spawn_kill_reap(inf->slirp_pid);
+	/* Our children (pasta's daemon is not: it forked away): killed and reaped here. */
+	if (inf->net_pid > 0 && inf->net_driver == LR_NET_SLIRP)
+		rci_spawn_kill_reap(inf->net_pid);
+	else if (inf->net_pid > 0)
+		lr_proc_signal(inf->net_pid, inf->net_start, SIGKILL);
+	if (inf->fwd_pid > 0)
+		rci_spawn_kill_reap(inf->fwd_pid);
 	remove_files(ctx);
 }

@@ -16,7 +16,8 @@
 # 5 cold start/stop vs `runc run` of a trivial container; 6 exec path, namespace join vs runtime
 # exec; 7 parallel vs serial allocs; 8 scale (our overhead first vs last window, userspace
 # memory per attachment); 9 the original design, emulated (scripts/bench/orig-rci-infra.sh, one
-# `<runtime> exec` per subcommand).
+# `<runtime> exec` per subcommand); 10 throughput with iperf3, ours vs rootless podman side by
+# side (scripts/bench/throughput.sh).
 #
 # As root (initial user namespace): runs itself as the unprivileged test user
 # (tests/setup-rootless-user.sh), like scripts/demo.sh.
@@ -27,6 +28,7 @@
 #      BENCH_QUICK=1 a few iterations of everything (the smoke run of `make check`)
 #      BENCH_N (30) chain rows 1-3; BENCH_N_FAST (100) rows 4, 6; BENCH_N_ORIG (10) row 9;
 #      BENCH_N_COLD (5) row 5; BENCH_PAR (32) row 7; BENCH_SCALE (1000), BENCH_WINDOW (100) row 8;
+#      BENCH_N_TP (3) row 10's runs of each;
 #      BENCH_BUDGET  seconds the whole run may take (default 540); row 8 stops early to fit,
 #                    and says so
 set -euo pipefail
@@ -60,11 +62,13 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 	script=$src/scripts/bench.sh
 	ubuild=$build
 	if ! runuser -u "$user" -- test -x "$build/tests/bench/rci-bench" 2>/dev/null ||
-		! runuser -u "$user" -- test -r "$src/scripts/bench/orig-rci-infra.sh" 2>/dev/null; then
-		mkdir -p "$rtmp/src/scripts" "$rtmp/src/tests" "$rtmp/build/tests"
+		! runuser -u "$user" -- test -r "$src/scripts/bench/orig-rci-infra.sh" 2>/dev/null ||
+		! runuser -u "$user" -- test -r "$src/image/net.d/default.conflist" 2>/dev/null; then
+		mkdir -p "$rtmp/src/scripts" "$rtmp/src/tests" "$rtmp/src/image" "$rtmp/build/tests"
 		cp -a "$src/scripts/bench.sh" "$src/scripts/bench" "$rtmp/src/scripts/"
+		cp -a "$src/image/net.d" "$rtmp/src/image/"
 		cp -a "$build/rootless-cni-launcher" "$build/rootless-cni-infra" \
-			"$build/rootless-cni-infra-init" "$rtmp/build/"
+			"$build/rootless-cni-infra-init" "$build/rootless-cni-forwarder" "$rtmp/build/"
 		cp -a "$build/tests/bench" "$build/tests/plugins" "$rtmp/build/tests/"
 		chown -R "$user:$group" "$rtmp/src" "$rtmp/build"
 		script=$rtmp/src/scripts/bench.sh
@@ -76,7 +80,7 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 		PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin LANG=C.UTF-8
 		XDG_RUNTIME_DIR="$rtmp/xdg" BUILD="$ubuild" BENCH_JSON="$rtmp/out/bench.json")
 	for v in BENCH_QUICK BENCH_N BENCH_N_FAST BENCH_N_ORIG BENCH_N_COLD BENCH_PAR BENCH_SCALE \
-		BENCH_WINDOW BENCH_BUDGET; do
+		BENCH_WINDOW BENCH_BUDGET BENCH_N_TP; do
 		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 	done
 	rc=0
@@ -116,7 +120,7 @@ NOOP_DIR=$build/tests/plugins
 ORIG=$src/scripts/bench/orig-rci-infra.sh
 SYS_CNI=/usr/lib/cni
 for f in "$L_BIN" "$build/rootless-cni-infra" "$build/rootless-cni-infra-init" "$RB" \
-	"$NOOP_DIR/noop-plugin"; do
+	"$NOOP_DIR/noop-plugin" "$build/rootless-cni-forwarder"; do
 	[ -x "$f" ] || die "\`$f' not found (run \`make bench', or make all test-bins)"
 done
 [ -r "$ORIG" ] || die "\`$ORIG' not found"
@@ -137,6 +141,9 @@ mkdir -p "$conf" "$samples"
 export XDG_CONFIG_HOME=$work/config
 L=("$L_BIN" --root "$state" --cni-config-dir "$conf" --cni-plugin-dir "$SYS_CNI:$NOOP_DIR")
 launcher() { "${L[@]}" "$@"; }
+# Row 10 (throughput): tp_measure, tp_report, tp_cleanup.
+# shellcheck source=scripts/bench/throughput.sh
+. "$src/scripts/bench/throughput.sh"
 
 # ---- cleanup -----------------------------------------------------------------------------------
 ipid='' iuserns='' runc_root=''
@@ -154,6 +161,7 @@ cleanup() {
 		kill -KILL "$ipid" 2>/dev/null || true
 	fi
 	launcher stop >/dev/null 2>&1 || true
+	tp_cleanup
 	for p in $(userns_pids); do
 		kill -KILL "$p" 2>/dev/null || true
 	done
@@ -398,6 +406,9 @@ for i in $(seq "$N_COLD"); do
 	sample runc_run runc --root "$runc_root" run --bundle "$bundle" "rci-bench-trivial-$i"
 done
 
+# Before row 8, which takes what is left of the budget.
+tp_measure
+
 log "row 8: scale, up to $SCALE attachments on the light chain"
 launcher start >/dev/null
 infra_info
@@ -547,6 +558,7 @@ notes=()
 [ -n "$scale_note" ] && notes+=("$scale_note")
 notes+=("row 8 plugin times come from the helper's --debug log (whole ms)")
 notes+=("row 9 stands in rci-bench cni for the Go cnitool and $runtime exec for the engine's exec: a lower bound of the original")
+tp_report
 
 echo
 echo "rootless-cni-infra benchmark: $(nproc) CPUs, $(uname -r), $runtime, load $load_start -> $load_end, ${elapsed}s"
@@ -575,10 +587,13 @@ jq -n --rawfile rows "$rows" --rawfile goals "$goals" --argjson notes "$notes_js
 		date: $date, kernel: $kernel, cpus: $cpus, runtime: $runtime,
 		loadavg: {start: $load_start, end: $load_end}, elapsed_s: $elapsed,
 		quick: ($quick == 1), scale: {attachments: $scale_n, target: $scale_target},
-		rows: [lines($rows)[] | {id: .[0], what: .[1], unit: .[2], median: (.[3] | tonumber),
-			p90: (.[4] | tonumber), n: (.[5] | tonumber)}],
-		goals: [lines($goals)[] | {goal: .[0], value: (.[1] | tonumber), op: .[2],
-			limit: (.[3] | tonumber), met: (.[4] == "met")}],
+		rows: [lines($rows)[] | {id: .[0], what: .[1], unit: .[2],
+			median: (.[3] | tonumber? // null), p90: (.[4] | tonumber? // null),
+			n: (.[5] | tonumber)}],
+		goals: [lines($goals)[] | {goal: .[0], value: (.[1] | tonumber? // null), op: .[2],
+			limit: (.[3] | tonumber),
+			met: (if .[4] == "met" then true elif .[4] == "not met" then false else null end),
+			status: .[4]}],
 		notes: $notes
 	}' >"$json_out.tmp"
 mv "$json_out.tmp" "$json_out"

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The main job, end to end: start the infra, allocate two containers on the default network,
-# print their addresses, show they reach each other, fetch a page from a server on the host's
-# loopback through slirp4netns (10.0.2.2), deallocate both and show the infra is gone. The infra
-# runs with --allow-host-loopback for that step: by default containers cannot reach the host's
-# 127.0.0.1 (every service listening there would be open to every container).
+# The main job, end to end: start the infra, allocate two containers on the default network (one
+# with a published port), print their addresses, show they reach each other, fetch a page from a
+# server in a container through its published port, fetch a page from a server on the host's
+# loopback through the infra's network driver (10.0.2.2), deallocate both and show the infra is
+# gone. The infra runs with --allow-host-loopback for that step: by default containers cannot
+# reach the host's 127.0.0.1 (every service listening there would be open to every container).
+#
+# Usage: scripts/demo.sh [LAUNCHER OPTION]...   e.g. --net-driver pasta, --port-driver slirp4netns
 #
 # As root (initial user namespace): installs the dependencies (scripts/install-deps.sh),
 # prepares an unprivileged user (tests/setup-rootless-user.sh) and runs the demo as that user.
 # As any other user: runs the demo directly. `make demo` builds first.
 #
-# Env: BUILD (default <repo>/build), RCI_DEMO_PORT (default 18080).
+# Env: BUILD (default <repo>/build), RCI_DEMO_PORT (default 18080: the host's server),
+#      RCI_DEMO_PUBLISH (default 18081: the port published for demo-a).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,7 +46,7 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 		! runuser -u "$user" -- test -r "$src/image/net.d/default.conflist" 2>/dev/null; then
 		mkdir -p "$tmp/build" "$tmp/image"
 		cp -a "$build/rootless-cni-launcher" "$build/rootless-cni-infra" \
-			"$build/rootless-cni-infra-init" "$tmp/build/"
+			"$build/rootless-cni-infra-init" "$build/rootless-cni-forwarder" "$tmp/build/"
 		cp -a "$src/image/net.d" "$tmp/image/"
 		cp -a "$src/scripts" "$tmp/"
 		chown -R "$user:$group" "$tmp"
@@ -56,7 +60,7 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 	runuser -u "$user" -- env -i HOME="$(getent passwd "$user" | cut -d: -f6)" \
 		USER="$user" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
 		XDG_RUNTIME_DIR="$tmp/xdg" BUILD="$build" RCI_DEMO_PORT="${RCI_DEMO_PORT:-18080}" \
-		bash "$demo"
+		RCI_DEMO_PUBLISH="${RCI_DEMO_PUBLISH:-18081}" bash "$demo" "$@"
 	exit
 fi
 
@@ -66,15 +70,19 @@ for c in jq curl python3 ping; do
 	command -v "$c" >/dev/null || die "\`$c' not found (scripts/install-deps.sh installs it)"
 done
 port=${RCI_DEMO_PORT:-18080}
+published=${RCI_DEMO_PUBLISH:-18081}
 state=$(mktemp -d /tmp/rci-demo.XXXXXX)
 www=$(mktemp -d /tmp/rci-www.XXXXXX)
 export RCI_DEFAULT_NET_DIR=${RCI_DEFAULT_NET_DIR:-$(cd "$build/.." && pwd)/image/net.d}
 # The demo shows the shipped default network, whatever the user has configured.
 export XDG_CONFIG_HOME=$www/config
-launcher() { "$L" --root "$state" "$@"; }
-server=
+# The demo's options (drivers) go with every command; a running infra checks they match.
+opts=("$@")
+launcher() { "$L" --root "$state" "${opts[@]}" "$@"; }
+server='' ctr_server=''
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null
+	[ -n "$ctr_server" ] && kill "$ctr_server" 2>/dev/null
 	launcher stop >/dev/null 2>&1 || true
 	rm -rf "$state" "$www"
 }
@@ -88,10 +96,10 @@ step "starting the infra container, with --allow-host-loopback"
 # slirp4netns runs with --disable-host-loopback and 10.0.2.2 does not lead there: services bound
 # to the host's loopback (databases, admin ports) stay closed to containers, as in podman.
 launcher --allow-host-loopback start
-launcher status | jq '{running, pid, runtime, userns, slirp4netns, allowHostLoopback}'
+launcher status | jq '{running, pid, runtime, userns, netDriver, portDriver, allowHostLoopback}'
 
-step "allocating two containers, demo-a and demo-b, on network \`default'"
-launcher alloc demo-a default >"$www/a.json"
+step "allocating two containers on network \`default': demo-a, its port 8080 published on $published, and demo-b"
+launcher alloc demo-a default -p "$published:8080" >"$www/a.json"
 launcher alloc demo-b default >"$www/b.json"
 ip_a=$(jq -r '.result.ips[0].address' "$www/a.json")
 ip_b=$(jq -r '.result.ips[0].address' "$www/b.json")
@@ -102,6 +110,21 @@ echo "userns: $(jq -r .userns "$www/a.json")  uidMappings $(jq -c .uidMappings "
 step "demo-a pings demo-b (${ip_b%/*}) over the bridge"
 launcher enter demo-a -- ping -c 2 -W 2 "${ip_b%/*}"
 
+step "a web server in demo-a on port 8080, fetched from the host at 127.0.0.1:$published"
+mkdir -p "$www/a"
+echo "hello from demo-a" >"$www/a/index.html"
+# Not through the function: $! must be the server itself (enter execs it).
+"$L" --root "$state" "${opts[@]}" enter demo-a -- \
+	python3 -m http.server 8080 --directory "$www/a" >/dev/null 2>&1 &
+ctr_server=$!
+for _ in $(seq 50); do
+	curl -s -o /dev/null "http://127.0.0.1:$published/" && break
+	sleep 0.1
+done
+curl -sS -m 10 "http://127.0.0.1:$published/index.html"
+kill "$ctr_server"
+ctr_server=
+
 step "a web server on the host's loopback, 127.0.0.1:$port"
 echo "hello from the host's loopback" >"$www/index.html"
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$www" >/dev/null 2>&1 &
@@ -111,7 +134,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-step "demo-b fetches http://10.0.2.2:$port/ through slirp4netns (open by --allow-host-loopback)"
+step "demo-b fetches http://10.0.2.2:$port/ through the infra's $(launcher status | jq -r .netDriver) (open by --allow-host-loopback)"
 launcher enter demo-b -- curl -sS -m 10 "http://10.0.2.2:$port/index.html"
 
 step "deallocating both"
@@ -120,12 +143,13 @@ launcher dealloc demo-b default
 
 step "the infra is gone"
 launcher status | jq -c .
-# This infra's processes: slirp4netns serving its socket, anything rooted in its bundle. (Other
-# infras of the same user may be running; an exited process may linger as a zombie, with no
-# command line and no root, until its reaper collects it.)
+# This infra's processes: slirp4netns serving its socket, pasta and the forwarder naming its
+# state dir, anything rooted in its bundle. (Other infras of the same user may be running; an
+# exited process may linger as a zombie, with no command line and no root, until its reaper
+# collects it.)
 infra_procs() {
 	local p
-	pgrep -u "$(id -u)" -a -f -- "--api-socket=$state/" || true
+	pgrep -u "$(id -u)" -a -f -- "$state/" || true
 	for p in $(pgrep -u "$(id -u)" .); do
 		case "$(readlink "/proc/$p/root" 2>/dev/null)" in
 		"$state"/*) ps -o pid=,args= -p "$p" ;;
@@ -136,6 +160,6 @@ if [ -n "$(infra_procs)" ]; then
 	infra_procs >&2
 	die "infra processes remain"
 fi
-echo "no infra process, no slirp4netns; state dir holds: $(find "$state" -mindepth 1 -maxdepth 1 -printf '%f ')"
+echo "no infra process, no network driver, no forwarder; state dir holds: $(find "$state" -mindepth 1 -maxdepth 1 -printf '%f ')"
 echo
 echo "demo: ok"

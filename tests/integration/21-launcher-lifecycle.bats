@@ -162,7 +162,7 @@ start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 }
 
 @test "lifecycle: a launcher killed while starting leaves a record the next one cleans up" {
-	for point in launcher:created launcher:slirp-started; do
+	for point in launcher:created launcher:slirp-started launcher:forwarder-started; do
 		RCI_TEST_CRASH_AT=$point run test_launcher start
 		[ "$status" -eq 137 ]
 		jq -e '.ready == false and .runtimePath and .bundle' "$STATE/infra.json"

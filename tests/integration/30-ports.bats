@@ -1,13 +1,18 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Published ports (issue 4): `alloc -p [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]` through slirp4netns'
-# API and the portmap plugin of the shipped default network, rootless, end to end from the host.
+# Published ports (issue 4) with `--port-driver slirp4netns`: `alloc -p
+# [HOSTIP:]HOSTPORT:CTRPORT[/tcp|/udp]` through slirp4netns' API and the portmap plugin of the
+# shipped default network, rootless, end to end from the host. The default driver, the forwarder,
+# has its own suite (36-ports-forwarder.bats).
 # shellcheck disable=SC2154 # $output, $status, $stderr come from bats' run
 
 load helpers
 load launcher
 load net
+
+# Every infra of this suite publishes through slirp4netns (launcher.bash's, plus the driver).
+launcher() { "$L" --root "$STATE" "${IMAGE_ARGS[@]}" --port-driver slirp4netns "$@"; }
 
 setup_file() {
 	net_setup_file
@@ -126,12 +131,19 @@ print("ok", flush=True); time.sleep(60)' "$p3" >"$WORK/holder.out" &
 @test "ports: malformed and duplicate mappings are bad input and start nothing" {
 	local spec
 	for spec in 80 x:80 8080:x 0:80 70000:80 8080:80/sctp 1.2.3:8080:80 '[::1]:8080:80' \
-		'::1:8080:80' 8080:; do
+		'[::]:8080:80' '::1:8080:80' 8080:; do
 		run --separate-stderr launcher alloc a default -p "$spec"
 		assert_status 2
 		assert_one_stderr_line
 		assert_stderr_contains "bad port mapping \`$spec\`"
 	done
+	# IPv6 host addresses are the forwarder's: slirp4netns says so.
+	run --separate-stderr launcher alloc a default -p '[::1]:8080:80'
+	assert_stderr_contains 'slirp4netns forwards IPv4 host addresses only (--port-driver forwarder takes IPv6 too)'
+	# Its forwards all land on one address: one port and protocol once, whatever HOSTIP.
+	run --separate-stderr launcher alloc a default -p 127.0.0.1:8080:80 -p 127.0.0.2:8080:81
+	assert_status 2
+	assert_stderr_contains "host port 8080/tcp is published twice"
 	run --separate-stderr launcher alloc a default -p 8080:80 -p 127.0.0.1:8080:81
 	assert_status 2
 	assert_stderr_contains "host port 8080/tcp is published twice"

@@ -15,10 +15,11 @@ if [ "${BATS_TEST_TIMEOUT:-0}" -lt 400 ]; then
 fi
 
 setup_file() {
-	check_cmds runc slirp4netns newuidmap newgidmap iptables jq nsenter unshare ps
+	check_cmds runc slirp4netns newuidmap newgidmap iptables jq nsenter unshare ps iperf3 python3
 	check_files "$BENCH" "$RCI_SRC/scripts/bench/orig-rci-infra.sh" \
 		"$BUILD/rootless-cni-launcher" "$BUILD/rootless-cni-infra" \
-		"$BUILD/rootless-cni-infra-init" "$BUILD/tests/bench/rci-bench" \
+		"$BUILD/rootless-cni-infra-init" "$BUILD/rootless-cni-forwarder" \
+		"$BUILD/tests/bench/rci-bench" "$RCI_SRC/scripts/bench/throughput.sh" \
 		"$BUILD/tests/plugins/noop-plugin" /usr/lib/cni/bridge /usr/lib/cni/firewall
 	if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
 		prereq_missing "/dev/net/tun is not read-writable"
@@ -50,7 +51,7 @@ procs_mentioning() {
 	# The table: the header, every row, the goals.
 	[[ "$output" == *"row  what"* ]] || fail "no table header in: $output"
 	local id
-	for id in 1a 1b 2a 2b 2c 2d 3a 3b 4c 4f 5a 5b 5c 6a 6b 7a 7b 8a 8b 8i 9a 9b; do
+	for id in 1a 1b 2a 2b 2c 2d 3a 3b 4c 4f 5a 5b 5c 6a 6b 7a 7b 8a 8b 8i 9a 9b 10a; do
 		grep -qE "^$id " <<<"$output" || fail "row $id missing from: $output"
 	done
 	[[ "$output" == *"goal "* ]] || fail "no goals in: $output"
@@ -68,6 +69,9 @@ procs_mentioning() {
 	assert_json --json "$(cat "$json")" \
 		'(.goals | length) == 9 and ([.goals[] | (.met | type) == "boolean"] | all)'
 	assert_json --json "$(cat "$json")" '.scale.attachments >= 8'
+	# Row 10 went through a published port of the forwarder, once (no podman in a quick run).
+	assert_json --json "$(cat "$json")" \
+		'[.rows[] | select(.id == "10a")] | length == 1 and .[0].unit == "Gbit/s" and .[0].median > 0'
 
 	# Nothing left: the work dir (state, configs, bundles) and every process that used it.
 	local work
