@@ -50,10 +50,9 @@ static int iptables(const struct cni_runtime *rt, const char *op, const char *ne
 	if (!bin)
 		return rci_make_error(err, ENOENT, "%s not found in PATH", tool);
 	cleanup_free char *comment = xasprintf("rootless-cni-infra %s", network);
-	char *argv[] = {bin,	  "-w",		   "-t",      "nat",	   (char *)op,
-			"POSTROUTING", "-s",	   (char *)subnet, "!", "-d",
-			(char *)subnet, "-m",	   "comment", "--comment", comment,
-			"-j",	  "MASQUERADE", NULL};
+	char *argv[] = {bin,	   "-w",	   "-t",    "nat", (char *)op,	   "POSTROUTING",
+			"-s",	   (char *)subnet, "!",	    "-d",  (char *)subnet, "-m",
+			"comment", "--comment",	   comment, "-j",  "MASQUERADE",   NULL};
 	cleanup_strv char **env = cni_plugin_base_env();
 	struct rci_spawn sp;
 	rci_spawn_init(&sp);
@@ -74,8 +73,8 @@ static int iptables(const struct cni_runtime *rt, const char *op, const char *ne
 	} else if (res.exit_code || res.term_signal || res.timed_out || res.overflow) {
 		cleanup_free char *how = rci_spawn_describe_status(&res, rt->timeout_ms);
 		cleanup_free char *said = rci_one_line(res.err, 600);
-		ret = rci_make_error(err, 0, "`%s -t nat %s POSTROUTING -s %s ...` %s%s%s", tool, op,
-				     subnet, how, *said ? ": " : "", said);
+		ret = rci_make_error(err, 0, "`%s -t nat %s POSTROUTING -s %s ...` %s%s%s", tool,
+				     op, subnet, how, *said ? ": " : "", said);
 	}
 	rci_spawn_result_free(&res);
 	return ret;

@@ -159,8 +159,8 @@ static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
 static char *own_plugin_dir(const struct lr_ctx *ctx)
 {
 	rci_error_t tmp = NULL;
-	cleanup_free char *dns = lr_ctx_find_shipped(ctx, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns",
-						     &tmp);
+	cleanup_free char *dns =
+	    lr_ctx_find_shipped(ctx, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns", &tmp);
 	if (!dns) {
 		rci_debug("no plugins of our own: %s", tmp->msg);
 		rci_error_release(&tmp);

@@ -74,7 +74,7 @@ static int open_decompressor(struct unpacked *u, enum lr_layer_compression c, rc
 		abort(); /* out of memory, as xmalloc */
 	/* ARCHIVE_WARN means an external program would decompress: not here. */
 	int r = la->read_append_filter(u->a, c == LR_LAYER_GZIP ? ARCHIVE_FILTER_GZIP
-								    : ARCHIVE_FILTER_ZSTD);
+								: ARCHIVE_FILTER_ZSTD);
 	if (r != ARCHIVE_OK)
 		return rci_make_error(err, 0, "this libarchive cannot read %s layers itself: %s",
 				      u->name, la->error_string(u->a));

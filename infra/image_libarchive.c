@@ -10,11 +10,12 @@
 #define LR_LIBARCHIVE_SONAME "libarchive.so.13"
 #endif
 
-static const struct {
+struct sym {
 	const char *name;
 	size_t offset;
-} symbols[] = {
-#define SYM(field, fn) {#fn, offsetof(struct lr_libarchive, field)}
+};
+#define SYM(field, fn) ((struct sym){#fn, offsetof(struct lr_libarchive, field)})
+static const struct sym symbols[] = {
     SYM(read_new, archive_read_new),
     SYM(read_free, archive_read_free),
     SYM(read_support_format_tar, archive_read_support_format_tar),

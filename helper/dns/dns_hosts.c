@@ -86,10 +86,11 @@ int rci_dns_entry_from(struct rci_dns_entry *e, json_object *prev, const char *n
 	}
 	if (!e->addrs || !e->gateways) {
 		rci_dns_entry_clear(e);
-		return rci_make_error(err, 0,
-				      "prevResult has %s: the name server answers on the "
-				      "network's gateway (a bridge with isGateway before this plugin)",
-				      ips ? "no container address or no gateway" : "no `ips`");
+		return rci_make_error(
+		    err, 0,
+		    "prevResult has %s: the name server answers on the "
+		    "network's gateway (a bridge with isGateway before this plugin)",
+		    ips ? "no container address or no gateway" : "no `ips`");
 	}
 	if (pod_name)
 		add_name(e, pod_name);
@@ -151,9 +152,9 @@ json_object *rci_dns_result(json_object *prev, const struct rci_dns_entry *e, co
 	json_object *old = rci_json_get_type(r, "dns", json_type_object);
 	json_object *dns = old ? json_object_get(old) : json_object_new_object();
 	char *search[] = {(char *)domain, NULL};
-	json_object_object_add(dns, "nameservers",
-			       merged(e->gateways, rci_json_get_type(dns, "nameservers",
-								     json_type_array)));
+	json_object_object_add(
+	    dns, "nameservers",
+	    merged(e->gateways, rci_json_get_type(dns, "nameservers", json_type_array)));
 	json_object_object_add(dns, "search",
 			       merged(search, rci_json_get_type(dns, "search", json_type_array)));
 	json_object_object_add(r, "dns", dns);

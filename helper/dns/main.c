@@ -40,7 +40,8 @@ enum {
 static int fail(const char *version, int code, const char *msg, const char *details)
 {
 	cleanup_json json_object *o = json_object_new_object();
-	json_object_object_add(o, "cniVersion", json_object_new_string(version ? version : "1.0.0"));
+	json_object_object_add(o, "cniVersion",
+			       json_object_new_string(version ? version : "1.0.0"));
 	json_object_object_add(o, "code", json_object_new_int(code));
 	json_object_object_add(o, "msg", json_object_new_string(msg));
 	if (details && *details)
@@ -230,8 +231,8 @@ int main(void)
 	const char *command = getenv("CNI_COMMAND");
 	if (command && !strcmp(command, "VERSION"))
 		return cmd_version();
-	if (!command || (strcmp(command, "ADD") && strcmp(command, "DEL") &&
-			 strcmp(command, "CHECK")))
+	if (!command ||
+	    (strcmp(command, "ADD") && strcmp(command, "DEL") && strcmp(command, "CHECK")))
 		return fail(NULL, E_ENV, "unknown CNI_COMMAND", command ? command : "(unset)");
 	struct request r = {0};
 	int ret = load(&r);

@@ -91,6 +91,7 @@ answered() { [ "$(ask "$1" "$2" "$3" 2>/dev/null)" = "$4" ]; }
 
 # The live dnsmasq of each network (their pid files: /proc shows every user's dnsmasq).
 dnsmasq_pids() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	standin_exec sh -c 'for f in /run/rootless-cni-dns/*/pid; do
 		[ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; done; true'
 }

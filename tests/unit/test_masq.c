@@ -58,7 +58,8 @@ static void test_wanted(void **state)
 	(void)state;
 	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": {\"masquerade\": true}}", true);
 	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": {\"masquerade\": false}}", false);
-	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": {\"masquerade\": \"true\"}}", false);
+	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": {\"masquerade\": \"true\"}}",
+		     false);
 	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": {}}", false);
 	check_wanted("{\"name\": \"n\", \"rootless-cni-infra\": true}", false);
 	/* A user's list says nothing: it is run exactly as written. */
