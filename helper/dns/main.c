@@ -19,6 +19,7 @@
 #include "fs.h"
 #include "json.h"
 #include "util.h"
+#include "validate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,18 +66,16 @@ static bool supported(const char *v)
 	return false;
 }
 
-/* The network's name is a directory name here: CNI's own rule for names (CFG-8). */
-static bool valid_network(const char *n)
+/*
+ * The network's name and the container's ID are file names here: the helper's own rule for both
+ * (validate.h; letters, digits, `_`, `.`, `-`, a letter or digit first), up to 128 characters.
+ */
+static bool valid_name(const char *n)
 {
-	if (!n || !*n || strlen(n) > 128)
-		return false;
-	for (const char *p = n; *p; p++) {
-		bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-		if (!alnum && (p == n || !strchr("_.-", *p)))
-			return false;
-	}
-	return true;
+	rci_error_t err = NULL;
+	int r = rci_validate_name("name", n, RCI_ID_MAX, &err);
+	rci_error_release(&err);
+	return r == 0;
 }
 
 /* The value of KEY in CNI_ARGS ("K=V;K=V"), or NULL. */
@@ -127,7 +126,7 @@ static int load(struct request *r)
 	r->server.run_dir = rci_json_get_string(r->conf, "runDir");
 	if (!r->server.run_dir)
 		r->server.run_dir = RCI_DNS_RUN_DIR;
-	if (!valid_network(r->network))
+	if (!valid_name(r->network))
 		return fail(r->version, E_CONFIG, "invalid network name", r->network);
 	/* Both go into dnsmasq's configuration file: a newline would add options there. */
 	if (!rci_dns_valid_name(r->domain))
@@ -135,7 +134,7 @@ static int load(struct request *r)
 	if (r->server.run_dir[0] != '/' || strchr(r->server.run_dir, '\n'))
 		return fail(r->version, E_CONFIG, "runDir must be an absolute path",
 			    r->server.run_dir);
-	if (!r->id || !valid_network(r->id))
+	if (!r->id || !valid_name(r->id))
 		return fail(r->version, E_ENV, "invalid or missing CNI_CONTAINERID", r->id);
 	if (!r->ifname || !*r->ifname || strlen(r->ifname) > 15 || strpbrk(r->ifname, "/: \t\n") ||
 	    !strcmp(r->ifname, ".") || !strcmp(r->ifname, ".."))
