@@ -45,14 +45,21 @@ override LDFLAGS += -pie $(SAN_FLAGS)
 LIBS := $(shell $(PKG_CONFIG) --libs json-c libcap)
 # Only the launcher (and what links its library: unit tests, fuzz targets) reads image layers
 # with libarchive and hashes blobs with nettle; the helper and the init, which the image carries,
-# link neither.
-LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs libarchive nettle) $(LIBS)
+# use neither. libarchive is not linked but dlopen()ed by that soname when a layer is read
+# (infra/image_libarchive.h): linked, its 13 libraries would load on every launcher command.
+LIBARCHIVE_SONAME ?= $(or $(shell objdump -p \
+	"$$($(PKG_CONFIG) --variable=libdir libarchive)/libarchive.so" 2>/dev/null | \
+	sed -n 's/^ *SONAME *//p'),libarchive.so.13)
+LAUNCHER_LIBS := $(shell $(PKG_CONFIG) --libs nettle) $(LIBS)
+# The unit tests' fixtures write archives with libarchive itself.
+UNIT_LIBS := $(shell $(PKG_CONFIG) --libs libarchive)
+$(BUILD)/infra/image_libarchive.o: override CFLAGS += -DLR_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"'
 
 # Everything but the two mains is library code that unit tests can link. The test points
 # (helper/lib/testpoint.c) exist in the test build only (see TEST_PROGRAMS).
 TESTPOINT_SRC := helper/lib/testpoint.c
 LIB_SRCS := $(filter-out $(TESTPOINT_SRC),$(wildcard helper/lib/*.c)) $(wildcard helper/cni/*.c) \
-	$(filter-out helper/main.c,$(wildcard helper/*.c))
+	$(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard helper/dns/dns_*.c)
 # The forwarder's modules are launcher library code too: its client shares the protocol.
 FORWARDER_LIB_SRCS := $(filter-out infra/forwarder/main.c,$(wildcard infra/forwarder/*.c))
 LAUNCHER_LIB_SRCS := $(filter-out infra/main.c,$(wildcard infra/*.c)) $(FORWARDER_LIB_SRCS)
@@ -72,6 +79,8 @@ HELPER := $(BUILD)/rootless-cni-infra
 LAUNCHER := $(BUILD)/rootless-cni-launcher
 INIT := $(BUILD)/rootless-cni-infra-init
 FORWARDER := $(BUILD)/rootless-cni-forwarder
+# Our CNI plugins, in a directory of their own that a CNI_PATH can name (issue 12).
+DNS_PLUGIN := $(BUILD)/cni/rootless-cni-dns
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PLUGIN_BINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%,$(PLUGIN_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -79,7 +88,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 
 PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT)) \
-	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER))
+	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER)) $(DNS_PLUGIN)
 
 # The test build of the programs, in $(BUILD)/test/ (the launcher finds the helper, the init and
 # the forwarder beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
@@ -149,6 +158,13 @@ $(LIBLAUNCHER): $(call obj,$(LAUNCHER_LIB_SRCS)) | $(LIBRCI)
 $(HELPER): $(BUILD)/helper/main.o $(LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Static: it runs on every ADD and DEL, and on a VM loading a shared libc alone costs about as
+# much as the plugin's work (make bench). Sanitizer builds cannot link statically.
+$(DNS_PLUGIN): $(BUILD)/helper/dns/main.o $(LIBRCI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(if $(SAN_FLAGS),,-static-pie) -o $@ $^ \
+		$(shell $(PKG_CONFIG) $(if $(SAN_FLAGS),,--static) --libs json-c)
+
 $(LAUNCHER): $(BUILD)/infra/main.o $(LIBLAUNCHER) $(LIBRCI)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS)
 
@@ -189,7 +205,7 @@ $(TEST_BUILD)/rootless-cni-forwarder: $(call test_variant,infra/forwarder/main.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(if $(LAUNCHER_LIB_SRCS),$(LIBLAUNCHER)) $(LIBRCI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LAUNCHER_LIBS) -lcmocka $(UNIT_LIBS)
 
 # Fake CNI plugins: no sanitizer runtime, so they behave the same in every build. A plugin's
 # own folder (tests/plugins/<name minus -plugin>/) holds the rest of its sources.
@@ -241,7 +257,8 @@ check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
 	$(MAKE) fuzz-replay
 
-$(IMAGE): $(HELPER) $(INIT) image/build.sh $(wildcard image/net.d/*) VERSION
+$(IMAGE): $(HELPER) $(INIT) $(DNS_PLUGIN) image/build.sh image/rootfs.sh $(wildcard image/net.d/*) \
+	VERSION
 	image/build.sh $(BUILD) $(IMAGE_DIR)
 
 image: $(IMAGE)
@@ -298,6 +315,8 @@ install: all
 	$(if $(wildcard $(LAUNCHER)),install -m 0755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/rootless-cni-launcher)
 	$(if $(wildcard $(INIT)),install -m 0755 $(INIT) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-infra-init)
 	$(if $(wildcard $(FORWARDER)),install -m 0755 $(FORWARDER) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-forwarder)
+	install -d $(DESTDIR)$(LIBEXECDIR)/cni
+	install -m 0755 $(DNS_PLUGIN) $(DESTDIR)$(LIBEXECDIR)/cni/rootless-cni-dns
 	$(if $(wildcard image/net.d/*),install -d $(DESTDIR)$(DATADIR)/net.d && install -m 0644 image/net.d/* $(DESTDIR)$(DATADIR)/net.d/)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "lock.h"
 #include "log.h"
+#include "masq.h"
 #include "netns.h"
 #include "testpoint.h"
 #include "util.h"
@@ -122,7 +123,9 @@ static int alloc_locked(struct rci_ctx *ctx, struct cni_netconf *conf, char **ar
 	rci_testpoint("alloc:added");
 	free(rec->att[rec->n - 1].phase);
 	rec->att[rec->n - 1].phase = xstrdup(RCI_PHASE_READY);
-	if (rci_state_save(&ctx->st, rec, err) < 0) {
+	/* Outbound needs it (masq.h): without the rule, nobody could use this attachment. */
+	if (rci_masq_ensure(ctx->st.dirfd, &ctx->rt, conf, result, err) < 0 ||
+	    rci_state_save(&ctx->st, rec, err) < 0) {
 		/* Without a record nobody could ever DEL it: undo the ADD now. */
 		rci_error_t derr = NULL;
 		cni_del_network_list(&ctx->rt, net, conf, &att, &derr);

@@ -42,10 +42,18 @@ int rci_dnsmasq_shim_main(int argc, char **argv)
 		if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || access(cand, X_OK) < 0)
 			continue;
 		char **nargv = xmalloc0(((size_t)argc + 2) * sizeof(char *));
-		nargv[0] = cand;
-		nargv[1] = "--group=";
+		int n = 0;
+		nargv[n++] = cand;
+		/* dnsmasq refuses a repeated --group: a caller that chose one (rootless-cni-dns)
+		 * keeps it. */
+		bool has_group = false;
 		for (int k = 1; k < argc; k++)
-			nargv[k + 1] = argv[k];
+			has_group = has_group || !strncmp(argv[k], "--group", 7) ||
+				    !strncmp(argv[k], "-g", 2);
+		if (!has_group)
+			nargv[n++] = "--group=";
+		for (int k = 1; k < argc; k++)
+			nargv[n++] = argv[k];
 		execv(cand, nargv);
 		perror(cand);
 		free(nargv);

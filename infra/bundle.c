@@ -214,7 +214,8 @@ int lr_bundle_build(struct lr_ctx *ctx, const char *helper, const char *init, st
 				    .init = init,
 				    .cni_config_dir = user_dir ? ctx->cni_config_dir : NULL,
 				    .cni_shipped_dir = ctx->cni_shipped_dir,
-				    .plugin_dirs = ctx->plugin_dirs};
+				    .plugin_dirs = ctx->plugin_dirs,
+				    .own_plugin_dir = ctx->own_plugin_dir};
 	cleanup_strv char **args = NULL;
 	cleanup_strv char **env = NULL;
 	cleanup_json json_object *config = NULL;
@@ -224,7 +225,8 @@ int lr_bundle_build(struct lr_ctx *ctx, const char *helper, const char *init, st
 		struct lr_rootfs_opts io = {.cni_config_dir = ro.cni_config_dir,
 					    .cni_shipped_dir = ctx->cni_shipped_dir,
 					    .plugin_dirs =
-						ctx->plugin_dirs_default ? NULL : ctx->plugin_dirs};
+						ctx->plugin_dirs_default ? NULL : ctx->plugin_dirs,
+					    .own_plugin_dir = ctx->own_plugin_dir};
 		if (lr_rootfs_image(ctx->img->rootfs, &io, image_cni ? image_cni : "/usr/lib/cni",
 				    mounts, &inf->cni_path, err) < 0)
 			goto undo;

@@ -326,8 +326,8 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 
 static void check_plugins(struct lr_ctx *ctx, struct report *r)
 {
-	static const char *const needed[] = {"bridge",	 "host-local", "portmap",
-					     "firewall", "tuning",     "loopback"};
+	/* The shipped networks' (the rest, rootless-cni-dns, is ours: check_shipped). */
+	static const char *const needed[] = {"bridge", "host-local", "portmap"};
 	cleanup_free char *missing = xstrdup("");
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(needed); i++) {
 		bool found = false;
@@ -476,6 +476,9 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 	check_shipped(ctx, &r, "RCI_INIT", "rootless-cni-infra-init", true);
 	check_shipped(ctx, &r, "RCI_FORWARDER", "rootless-cni-forwarder",
 		      ctx->port_driver == LR_PORT_FORWARDER);
+	/* The shipped networks name our DNS plugin, which runs dnsmasq. */
+	check_shipped(ctx, &r, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns", true);
+	check_program(&r, "dnsmasq", "apt install dnsmasq-base", true);
 	check_drivers(ctx, &r);
 	if (r.fixes) {
 		printf("\nTo fix:\n");

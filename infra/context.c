@@ -36,6 +36,7 @@ void lr_ctx_free(struct lr_ctx *ctx)
 	free(ctx->cni_shipped_dir);
 	rci_strv_free(ctx->cni_dirs);
 	rci_strv_free(ctx->plugin_dirs);
+	free(ctx->own_plugin_dir);
 	free(ctx->runtime);
 	free(ctx->image);
 	lr_image_free(ctx->img);
@@ -150,6 +151,24 @@ static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
 	return 0;
 }
 
+/*
+ * The dir of our plugins (rootless-cni-dns; the shipped networks use it): cni/ beside the
+ * launcher (the build tree), else $(LIBEXECDIR)/cni, or $RCI_DNS_PLUGIN's dir. NULL when not
+ * found: a network that uses it is then refused by name (netconf.h).
+ */
+static char *own_plugin_dir(const struct lr_ctx *ctx)
+{
+	rci_error_t tmp = NULL;
+	cleanup_free char *dns =
+	    lr_ctx_find_shipped(ctx, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns", &tmp);
+	if (!dns) {
+		rci_debug("no plugins of our own: %s", tmp->msg);
+		rci_error_release(&tmp);
+		return NULL;
+	}
+	return xstrdup(dirname(dns));
+}
+
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 {
 	/* Forwarded into the infra (lr_infra_env): refuse what the helper would, before a start. */
@@ -177,6 +196,7 @@ int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err)
 		if (!ctx->plugin_dirs)
 			rci_strv_push(&ctx->plugin_dirs, default_plugin_dirs[0]);
 	}
+	ctx->own_plugin_dir = own_plugin_dir(ctx);
 	if (open_key_state(ctx, err) < 0)
 		return -1;
 	/*

@@ -15,6 +15,8 @@ struct lr_image;
 #define LR_IN_CNI_CONF "/etc/cni/net.d"				       /* the user's networks */
 #define LR_IN_SHIPPED_CONF "/usr/local/share/rootless-cni-infra/net.d" /* the shipped ones */
 #define LR_IN_PLUGIN_BASE "/usr/local/lib/cni"
+/* Our own CNI plugins (rootless-cni-dns), last in CNI_PATH: a plugin dir of the user's wins. */
+#define LR_IN_OWN_PLUGINS "/usr/local/libexec/rootless-cni-infra/cni"
 #define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LR_CONTAINER_ID "rootless-cni-infra"
 
@@ -58,6 +60,7 @@ struct lr_ctx {
 	char *cni_shipped_dir;	   /* the shipped networks (lr_ctx_resolve_cni) */
 	char **cni_dirs;	   /* lookup order, the user's dir first (lr_ctx_resolve_cni) */
 	char **plugin_dirs;	   /* --cni-plugin-dir (colon-separated) or the distribution's */
+	char *own_plugin_dir;	   /* our plugins' dir (lr_ctx_setup), NULL when not found */
 	char *runtime;		   /* --runtime NAME|PATH, NULL: the one that works */
 	char *image;		   /* --image OCI layout, NULL: imageless */
 	struct lr_image *img;	   /* --image, once lr_image_setup prepared it (image.h) */

@@ -9,7 +9,7 @@ static la_ssize_t feed(struct archive *a, void *data, const void **out)
 	struct lr_archive_input *in = data;
 	ssize_t n = in->rd(in->data, in->buf, sizeof(in->buf), &in->rd_err);
 	if (n < 0) {
-		archive_set_error(a, EIO, "%s", in->rd_err ? in->rd_err->msg : "read error");
+		in->la->set_error(a, EIO, "%s", in->rd_err ? in->rd_err->msg : "read error");
 		return -1;
 	}
 	*out = in->buf;
@@ -18,7 +18,7 @@ static la_ssize_t feed(struct archive *a, void *data, const void **out)
 
 int lr_archive_open(struct archive *a, struct lr_archive_input *in)
 {
-	return archive_read_open(a, in, NULL, feed, NULL);
+	return in->la->read_open(a, in, NULL, feed, NULL);
 }
 
 int lr_archive_error(struct archive *a, struct lr_archive_input *in, const char *what,
@@ -29,7 +29,7 @@ int lr_archive_error(struct archive *a, struct lr_archive_input *in, const char 
 		in->rd_err = NULL;
 		return -1;
 	}
-	const char *m = archive_error_string(a);
+	const char *m = in->la->error_string(a);
 	cleanup_free char *msg = xstrdup(m ? m : "unknown libarchive error");
 	if (isupper((unsigned char)msg[0]) && islower((unsigned char)msg[1]))
 		msg[0] = (char)tolower((unsigned char)msg[0]);

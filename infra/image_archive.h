@@ -2,10 +2,10 @@
 #ifndef LR_IMAGE_ARCHIVE_H
 #define LR_IMAGE_ARCHIVE_H
 
-#include <archive.h>
 #include <sys/types.h>
 
 #include "error.h"
+#include "image_libarchive.h"
 
 /*
  * DOC: libarchive fed from our streams. The layer reader chains two libarchive readers (the
@@ -18,6 +18,7 @@
 typedef ssize_t (*lr_tar_read_fn)(void *data, void *buf, size_t len, rci_error_t *err);
 
 struct lr_archive_input {
+	const struct lr_libarchive *la; /* loaded by the reader that owns this input */
 	lr_tar_read_fn rd;
 	void *data;
 	rci_error_t rd_err; /* @rd's error, once it failed */

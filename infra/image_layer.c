@@ -3,8 +3,6 @@
 #include "image_sha256.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <string.h>
 
 static const struct {
@@ -52,7 +50,7 @@ static ssize_t read_unpacked(void *data, void *buf, size_t len, rci_error_t *err
 	} else if (u->eof) {
 		n = 0;
 	} else {
-		n = archive_read_data(u->a, buf, len);
+		n = u->in.la->read_data(u->a, buf, len);
 		if (n < 0)
 			return ar_error(u, err);
 	}
@@ -70,16 +68,17 @@ static ssize_t read_unpacked(void *data, void *buf, size_t len, rci_error_t *err
 static int open_decompressor(struct unpacked *u, enum lr_layer_compression c, rci_error_t *err)
 {
 	u->name = c == LR_LAYER_GZIP ? "gzip" : "zstd";
-	u->a = archive_read_new();
+	const struct lr_libarchive *la = u->in.la;
+	u->a = la->read_new();
 	if (!u->a)
 		abort(); /* out of memory, as xmalloc */
 	/* ARCHIVE_WARN means an external program would decompress: not here. */
-	int r = archive_read_append_filter(u->a, c == LR_LAYER_GZIP ? ARCHIVE_FILTER_GZIP
-								    : ARCHIVE_FILTER_ZSTD);
+	int r = la->read_append_filter(u->a, c == LR_LAYER_GZIP ? ARCHIVE_FILTER_GZIP
+								: ARCHIVE_FILTER_ZSTD);
 	if (r != ARCHIVE_OK)
 		return rci_make_error(err, 0, "this libarchive cannot read %s layers itself: %s",
-				      u->name, archive_error_string(u->a));
-	if (archive_read_support_format_raw(u->a) != ARCHIVE_OK)
+				      u->name, la->error_string(u->a));
+	if (la->read_support_format_raw(u->a) != ARCHIVE_OK)
 		return ar_error(u, err);
 	if (lr_archive_open(u->a, &u->in) != ARCHIVE_OK) {
 		/* The filter's own error is gone: "Unrecognized archive format" replaced it. */
@@ -88,7 +87,7 @@ static int open_decompressor(struct unpacked *u, enum lr_layer_compression c, rc
 		return rci_make_error(err, 0, "%s: corrupt, truncated or empty stream", u->name);
 	}
 	struct archive_entry *e;
-	r = archive_read_next_header(u->a, &e);
+	r = la->read_next_header(u->a, &e);
 	if (r == ARCHIVE_EOF)
 		u->eof = true;
 	else if (r != ARCHIVE_OK)
@@ -99,7 +98,11 @@ static int open_decompressor(struct unpacked *u, enum lr_layer_compression c, rc
 int lr_layer_apply_stream(int rootfs_fd, enum lr_layer_compression c, lr_tar_read_fn rd, void *data,
 			  char diff_hex[65], rci_error_t *err)
 {
+	const struct lr_libarchive *la = lr_libarchive_load(err);
+	if (!la)
+		return -1;
 	struct unpacked *u = xmalloc0(sizeof(*u));
+	u->in.la = la;
 	u->in.rd = rd;
 	u->in.data = data;
 	lr_sha256_init(&u->diff);
@@ -119,7 +122,7 @@ int lr_layer_apply_stream(int rootfs_fd, enum lr_layer_compression c, lr_tar_rea
 	ret = 0;
 out:
 	if (u->a)
-		archive_read_free(u->a);
+		la->read_free(u->a);
 	rci_error_release(&u->in.rd_err);
 	free(u);
 	return ret;

@@ -5,8 +5,6 @@
 #include "log.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
@@ -141,7 +139,7 @@ static int write_data(struct tar *t, struct archive *a, struct archive_entry *e,
 		const void *buf;
 		size_t len;
 		la_int64_t off;
-		int r = archive_read_data_block(a, &buf, &len, &off);
+		int r = t->in.la->read_data_block(a, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK)
@@ -149,15 +147,15 @@ static int write_data(struct tar *t, struct archive *a, struct archive_entry *e,
 		if (off < 0 || pwrite_all(fd, buf, len, (off_t)off) < 0)
 			return rci_make_error(err, errno, "write `%s`", path);
 	}
-	if (archive_entry_size_is_set(e) && ftruncate(fd, (off_t)archive_entry_size(e)) < 0)
+	if (t->in.la->entry_size_is_set(e) && ftruncate(fd, (off_t)t->in.la->entry_size(e)) < 0)
 		return rci_make_error(err, errno, "write `%s`", path);
 	return 0;
 }
 
 /* Owners are not applied (image_tar.h); modes lose setuid and setgid. */
-static mode_t layer_mode(struct archive_entry *e)
+static mode_t layer_mode(const struct tar *t, struct archive_entry *e)
 {
-	return archive_entry_perm(e) & 01777;
+	return t->in.la->entry_perm(e) & 01777;
 }
 
 static int hard_link(struct tar *t, int dir, const char *base, const char *path, const char *link,
@@ -180,41 +178,42 @@ static int hard_link(struct tar *t, int dir, const char *base, const char *path,
 static int create(struct tar *t, struct archive *a, struct archive_entry *e, int dir,
 		  const char *base, const char *path, rci_error_t *err)
 {
+	const struct lr_libarchive *la = t->in.la;
 	struct timespec times[2] = {
-	    {.tv_sec = archive_entry_mtime(e), .tv_nsec = archive_entry_mtime_nsec(e)}};
+	    {.tv_sec = la->entry_mtime(e), .tv_nsec = la->entry_mtime_nsec(e)}};
 	times[1] = times[0];
-	const char *hl = archive_entry_hardlink(e);
+	const char *hl = la->entry_hardlink(e);
 	if (hl)
 		return hard_link(t, dir, base, path, hl, err);
-	switch (archive_entry_filetype(e)) {
+	switch (la->entry_filetype(e)) {
 	case AE_IFREG: {
 		cleanup_close int fd =
 		    openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   layer_mode(e) & 0700);
+			   layer_mode(t, e) & 0700);
 		if (fd < 0)
 			return rci_make_error(err, errno, "create `%s`", path);
 		if (write_data(t, a, e, fd, path, err) < 0)
 			return -1;
 		/* fchmod after the data: the umask must not change the layer's modes. */
-		if (fchmod(fd, layer_mode(e)) < 0 || futimens(fd, times) < 0)
+		if (fchmod(fd, layer_mode(t, e)) < 0 || futimens(fd, times) < 0)
 			return rci_make_error(err, errno, "set the mode of `%s`", path);
 		return 0;
 	}
 	case AE_IFDIR:
 		/* u+rwx: the cache must be extendable by later layers and removable. */
 		if (mkdirat(dir, base, 0700) < 0 ||
-		    fchmodat(dir, base, layer_mode(e) | 0700, AT_SYMLINK_NOFOLLOW) < 0)
+		    fchmodat(dir, base, layer_mode(t, e) | 0700, AT_SYMLINK_NOFOLLOW) < 0)
 			return rci_make_error(err, errno, "create `%s`", path);
 		return 0;
 	case AE_IFLNK: {
-		const char *target = archive_entry_symlink(e);
+		const char *target = la->entry_symlink(e);
 		if (!target || symlinkat(target, dir, base) < 0)
 			return rci_make_error(err, target ? errno : 0, "symlink `%s`", path);
 		utimensat(dir, base, times, AT_SYMLINK_NOFOLLOW);
 		return 0;
 	}
 	case AE_IFIFO:
-		if (mkfifoat(dir, base, layer_mode(e) & 0777) < 0)
+		if (mkfifoat(dir, base, layer_mode(t, e) & 0777) < 0)
 			return rci_make_error(err, errno, "mkfifo `%s`", path);
 		return 0;
 	case AE_IFCHR:
@@ -223,7 +222,7 @@ static int create(struct tar *t, struct archive *a, struct archive_entry *e, int
 		rci_debug("skipping device node `%s` (unprivileged)", path);
 		return 0;
 	default:
-		rci_debug("skipping `%s` of file type 0%o", path, archive_entry_filetype(e));
+		rci_debug("skipping `%s` of file type 0%o", path, la->entry_filetype(e));
 		return 0;
 	}
 }
@@ -250,9 +249,9 @@ static int apply_entry(struct tar *t, struct archive *a, struct archive_entry *e
 	struct stat st;
 	if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* A directory over a directory merges: lower layers' children stay. */
-		if (archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e) &&
+		if (t->in.la->entry_filetype(e) == AE_IFDIR && !t->in.la->entry_hardlink(e) &&
 		    S_ISDIR(st.st_mode)) {
-			if (fchmodat(dir, base, layer_mode(e) | 0700, 0) < 0)
+			if (fchmodat(dir, base, layer_mode(t, e) | 0700, 0) < 0)
 				return rci_make_error(err, errno, "chmod `%s`", path);
 			return 0;
 		}
@@ -267,26 +266,30 @@ static int apply_entry(struct tar *t, struct archive *a, struct archive_entry *e
  * except a name that cannot be converted to the locale's charset: libarchive then keeps the
  * raw bytes, which are what the file system gets (Go's archive/tar and umoci do the same).
  */
-static bool harmless_warning(struct archive *a)
+static bool harmless_warning(const struct lr_libarchive *la, struct archive *a)
 {
-	const char *m = archive_error_string(a);
+	const char *m = la->error_string(a);
 	return m && strstr(m, "can't be converted");
 }
 
 int lr_tar_apply(int rootfs_fd, lr_tar_read_fn rd, void *data, rci_error_t *err)
 {
+	const struct lr_libarchive *la = lr_libarchive_load(err);
+	if (!la)
+		return -1;
 	struct tar *t = xmalloc0(sizeof(*t));
+	t->in.la = la;
 	t->root = rootfs_fd;
 	t->in.rd = rd;
 	t->in.data = data;
 	int ret = -1;
-	struct archive *a = archive_read_new();
+	struct archive *a = la->read_new();
 	if (!a)
 		abort(); /* out of memory, as xmalloc */
 	/* tar covers ustar, pax (extended and global headers), GNU (long names, sparse) and v7;
 	 * empty takes a zero-byte stream. Nothing else: a layer is a tar stream. */
-	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_format_empty(a) != ARCHIVE_OK) {
+	if (la->read_support_format_tar(a) != ARCHIVE_OK ||
+	    la->read_support_format_empty(a) != ARCHIVE_OK) {
 		lr_archive_error(a, &t->in, "libarchive", err);
 		goto out;
 	}
@@ -298,7 +301,7 @@ int lr_tar_apply(int rootfs_fd, lr_tar_read_fn rd, void *data, rci_error_t *err)
 	}
 	for (;;) {
 		struct archive_entry *e;
-		int r = archive_read_next_header(a, &e);
+		int r = la->read_next_header(a, &e);
 		/* The "empty" format bids on a stream whose first read failed: not an end. */
 		if (r == ARCHIVE_EOF && t->in.rd_err) {
 			lr_archive_error(a, &t->in, "", err);
@@ -306,9 +309,8 @@ int lr_tar_apply(int rootfs_fd, lr_tar_read_fn rd, void *data, rci_error_t *err)
 		}
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r == ARCHIVE_WARN && harmless_warning(a)) {
-			rci_debug("tar entry `%s`: %s", archive_entry_pathname(e),
-				  archive_error_string(a));
+		if (r == ARCHIVE_WARN && harmless_warning(la, a)) {
+			rci_debug("tar entry `%s`: %s", la->entry_pathname(e), la->error_string(a));
 		} else if (r != ARCHIVE_OK) {
 			lr_archive_error(a, &t->in,
 					 r == ARCHIVE_WARN
@@ -317,7 +319,7 @@ int lr_tar_apply(int rootfs_fd, lr_tar_read_fn rd, void *data, rci_error_t *err)
 					 err);
 			goto out;
 		}
-		const char *name = archive_entry_pathname(e);
+		const char *name = la->entry_pathname(e);
 		if (apply_entry(t, a, e, name ? name : "", err) < 0) {
 			rci_error_wrap(err, "tar entry `%s`", name ? name : "");
 			goto out;
@@ -329,7 +331,7 @@ out:
 	for (char *p = ret < 0 && *err ? (*err)->msg : NULL; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	archive_read_free(a);
+	la->read_free(a);
 	rci_error_release(&t->in.rd_err);
 	rci_strv_free(t->added);
 	free(t);

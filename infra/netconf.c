@@ -17,6 +17,11 @@ static int check_plugin(const struct lr_ctx *ctx, const char *type, rci_error_t 
 		if (access(p, X_OK) == 0)
 			return 0;
 	}
+	/* The infra has ours too (rootfs.h), after the others. */
+	cleanup_free char *own =
+	    ctx->own_plugin_dir ? xasprintf("%s/%s", ctx->own_plugin_dir, type) : NULL;
+	if (own && access(own, X_OK) == 0)
+		return 0;
 	cleanup_free char *dirs = rci_strv_join(ctx->plugin_dirs, ", ", "`");
 	return rci_make_error_kind(err, RCI_ERR_NOT_FOUND, 0,
 				   "CNI plugin `%s` not found in %s (set --cni-plugin-dir)", type,

@@ -156,7 +156,11 @@ static void state_mounts(json_object *mounts)
 	lr_rootfs_add_mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777");
 }
 
-/* The host plugin dirs at /usr/local/lib/cni, /usr/local/lib/cni1...; their paths in *path. */
+/*
+ * The host plugin dirs at /usr/local/lib/cni, /usr/local/lib/cni1..., then ours at
+ * LR_IN_OWN_PLUGINS; their paths in *path. Nothing when there are no host plugin dirs (an
+ * image's own plugins, ours among them, are its CNI_PATH then).
+ */
 static int plugin_mounts(int root, const struct lr_rootfs_opts *o, json_object *mounts,
 			 char ***path, rci_error_t *err)
 {
@@ -169,6 +173,11 @@ static int plugin_mounts(int root, const struct lr_rootfs_opts *o, json_object *
 		if (bind_ro(root, mounts, dest, o->plugin_dirs[i], err) < 0)
 			return -1;
 		rci_strv_push(path, dest);
+	}
+	if (*path && o->own_plugin_dir) {
+		if (bind_ro(root, mounts, LR_IN_OWN_PLUGINS, o->own_plugin_dir, err) < 0)
+			return -1;
+		rci_strv_push(path, LR_IN_OWN_PLUGINS);
 	}
 	return 0;
 }

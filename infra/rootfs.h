@@ -27,6 +27,7 @@ struct lr_rootfs_opts {
 	const char *cni_config_dir; /* the user's dir, over /etc/cni/net.d; NULL or missing: none */
 	const char *cni_shipped_dir; /* the shipped networks, at LR_IN_SHIPPED_CONF; ditto */
 	char *const *plugin_dirs;    /* host plugin dirs; with an image, --cni-plugin-dir or NULL */
+	const char *own_plugin_dir;  /* our plugins (LR_IN_OWN_PLUGINS), after @plugin_dirs */
 };
 
 /*

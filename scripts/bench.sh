@@ -5,7 +5,7 @@
 # with the original design. Runs rootless on a real infra started by the launcher, with its own
 # state dir, XDG_RUNTIME_DIR and networks:
 #   bench  bridge (host-local) + portmap + firewall + tuning
-#   light  bridge (host-local, a /20: room for the scale row)
+#   light  bridge (host-local, a /20): the bridge alone, row 1c
 #   noop   tests/plugins/noop-plugin (the fastest valid plugin: what remains is our cost)
 # Prints one table (median, p90, n per row; ratios from numbers of this run), the goals met or
 # not, and writes the same numbers as JSON. Cleans up everything it started, also on failure.
@@ -17,7 +17,10 @@
 # exec; 7 parallel vs serial allocs; 8 scale (our overhead first vs last window, userspace
 # memory per attachment); 9 the original design, emulated (scripts/bench/orig-rci-infra.sh, one
 # `<runtime> exec` per subcommand); 10 throughput with iperf3, ours vs rootless podman side by
-# side (scripts/bench/throughput.sh).
+# side (scripts/bench/throughput.sh); 11 the shipped default network's whole cost per container,
+# warm, against rootless podman with netavark in the same run, and parallel allocs on it
+# (scripts/bench/lean.sh). Row 8 scales on the shipped default network (issue 12: the whole cost
+# with 1000 other attachments).
 #
 # As root (initial user namespace): runs itself as the unprivileged test user
 # (tests/setup-rootless-user.sh), like scripts/demo.sh.
@@ -29,7 +32,7 @@
 #      BENCH_N (30) chain rows 1-3; BENCH_N_FAST (100) rows 4, 6; BENCH_N_ORIG (10) row 9;
 #      BENCH_N_COLD (5) row 5; BENCH_PAR (32) row 7; BENCH_SCALE (1000), BENCH_WINDOW (100) row 8;
 #      BENCH_N_TP (3) row 10's runs of each;
-#      BENCH_BUDGET  seconds the whole run may take (default 540); row 8 stops early to fit,
+#      BENCH_BUDGET  seconds the whole run may take (default 570); row 8 stops early to fit,
 #                    and says so
 set -euo pipefail
 
@@ -70,6 +73,7 @@ if [ "$(id -u)" -eq 0 ] && in_initial_userns; then
 		cp -a "$build/rootless-cni-launcher" "$build/rootless-cni-infra" \
 			"$build/rootless-cni-infra-init" "$build/rootless-cni-forwarder" "$rtmp/build/"
 		cp -a "$build/tests/bench" "$build/tests/plugins" "$rtmp/build/tests/"
+		cp -a "$build/cni" "$rtmp/build/"
 		chown -R "$user:$group" "$rtmp/src" "$rtmp/build"
 		script=$rtmp/src/scripts/bench.sh
 		ubuild=$rtmp/build
@@ -108,7 +112,7 @@ N_COLD=${BENCH_N_COLD:-$d_cold}
 PAR=${BENCH_PAR:-$d_par}
 SCALE=${BENCH_SCALE:-$d_scale}
 WINDOW=${BENCH_WINDOW:-$d_window}
-BUDGET=${BENCH_BUDGET:-540}
+BUDGET=${BENCH_BUDGET:-570}
 for v in N N_FAST N_ORIG N_COLD PAR SCALE WINDOW BUDGET; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, got \`${!v}'"
 done
@@ -120,7 +124,7 @@ NOOP_DIR=$build/tests/plugins
 ORIG=$src/scripts/bench/orig-rci-infra.sh
 SYS_CNI=/usr/lib/cni
 for f in "$L_BIN" "$build/rootless-cni-infra" "$build/rootless-cni-infra-init" "$RB" \
-	"$NOOP_DIR/noop-plugin" "$build/rootless-cni-forwarder"; do
+	"$NOOP_DIR/noop-plugin" "$build/rootless-cni-forwarder" "$build/cni/rootless-cni-dns"; do
 	[ -x "$f" ] || die "\`$f' not found (run \`make bench', or make all test-bins)"
 done
 [ -r "$ORIG" ] || die "\`$ORIG' not found"
@@ -139,11 +143,16 @@ errlog=$work/errors.log
 mkdir -p "$conf" "$samples"
 : >"$errlog"
 export XDG_CONFIG_HOME=$work/config
+# The shipped networks (default, dualstack) beside ours, wherever this tree was copied to.
+export RCI_DEFAULT_NET_DIR=$src/image/net.d
 L=("$L_BIN" --root "$state" --cni-config-dir "$conf" --cni-plugin-dir "$SYS_CNI:$NOOP_DIR")
 launcher() { "${L[@]}" "$@"; }
 # Row 10 (throughput): tp_measure, tp_report, tp_cleanup.
 # shellcheck source=scripts/bench/throughput.sh
 . "$src/scripts/bench/throughput.sh"
+# Row 11 (the default network against podman): lean_measure, lean_report, lean_cleanup.
+# shellcheck source=scripts/bench/lean.sh
+. "$src/scripts/bench/lean.sh"
 
 # ---- cleanup -----------------------------------------------------------------------------------
 ipid='' iuserns='' runc_root=''
@@ -161,6 +170,7 @@ cleanup() {
 		kill -KILL "$ipid" 2>/dev/null || true
 	fi
 	launcher stop >/dev/null 2>&1 || true
+	lean_cleanup
 	tp_cleanup
 	for p in $(userns_pids); do
 		kill -KILL "$p" 2>/dev/null || true
@@ -229,7 +239,7 @@ infra_info() {
 }
 
 IN_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
-	RCI_CNI_CONFIG_DIR=/etc/cni/net.d)
+	RCI_CNI_CONFIG_DIR=/etc/cni/net.d:/usr/local/share/rootless-cni-infra/net.d)
 # Runs CMD inside the infra (its user, mount and network namespaces), with the helper's env.
 in_infra() {
 	nsenter -t "$ipid" -U -m -n --preserve-credentials env -i "${IN_ENV[@]}" \
@@ -406,195 +416,80 @@ for i in $(seq "$N_COLD"); do
 	sample runc_run runc --root "$runc_root" run --bundle "$bundle" "rci-bench-trivial-$i"
 done
 
-# Before row 8, which takes what is left of the budget.
+# Before row 8, which takes what is left of the budget; row 11 first: row 10 removes podman's
+# storage when it ends.
+launcher start >/dev/null
+infra_info
+launcher alloc keeper noop >/dev/null
+lean_measure
+launcher dealloc keeper noop >/dev/null
 tp_measure
 
-log "row 8: scale, up to $SCALE attachments on the light chain"
+log "row 8: scale, up to $SCALE attachments on the shipped default network"
 launcher start >/dev/null
 infra_info
 infra_tools
 launcher alloc keeper noop >/dev/null
-rss0=$(infra_rss_kib)
 t_win=$(now_s)
 for i in $(seq "$WINDOW"); do
-	sample scale_launcher_first "${L[@]}" alloc "lf$i" light ::: "${L[@]}" dealloc "lf$i" light
+	sample scale_launcher_first "${L[@]}" alloc "lf$i" default ::: "${L[@]}" dealloc "lf$i" default
 done
+# After the first window: the network's dnsmasq, started by its first alloc, is there already.
+rss0=$(infra_rss_kib)
 # Inside one shell: each helper alloc under --debug, its plugins' time from the log (in ms).
 # Stops at the deadline: what is left of the budget, minus the time the rows after it take.
 # What follows the loop: the same launcher window again (allowing it to take twice as long: the
 # bridge has grown), the report and the cleanup (a killed infra, no per-attachment teardown).
 after=$((($(now_s) - t_win) * 2 + 20))
 deadline=$(($(now_s) + $(budget_left) - after))
+# Three phases: the first window and the last are measured one by one; the attachments between
+# them are made by 3 helpers at once (not measured: they are the "other attachments"), until the
+# fill deadline, which leaves the last window the time the first took, twice. Prints "M I US MS"
+# per measured alloc and "F COUNT" for the fill.
 # shellcheck disable=SC2016 # expanded by the inner shell
 scale_loop='
-	n=$1 deadline=$2 H=/usr/local/bin/rootless-cni-infra T=/tmp/rci-bench
-	for i in $(seq "$n"); do
-		now=${EPOCHREALTIME%.*}
-		[ "$now" -lt "$deadline" ] || break
+	n=$1 w=$2 deadline=$3 H=/usr/local/bin/rootless-cni-infra T=/tmp/rci-bench
+	measured() {
 		: >/tmp/scale.err
-		us=$($T time -e /tmp/scale.err -- $H --debug alloc "s$i" light "" "" "") || {
+		us=$($T time -e /tmp/scale.err -- $H --debug alloc "s$1" default "s$1" "" "") || {
 			cat /tmp/scale.err >&2
 			exit 1
 		}
 		ms=$(sed -n "s/.*: debug: plugin: [^ ]* ADD .* (\([0-9]*\) ms)$/\1/p" /tmp/scale.err |
 			awk "{ s += \$1 } END { print s + 0 }")
-		echo "$i $us $ms"
-	done'
-in_infra bash -c "$scale_loop" sh "$SCALE" "$deadline" >"$work/scale" 2>>"$errlog" ||
+		echo "M $1 $us $ms"
+	}
+	t0=${EPOCHREALTIME%.*}
+	for i in $(seq "$w"); do measured "$i"; done
+	fill_deadline=$((deadline - 2 * (${EPOCHREALTIME%.*} - t0)))
+	export H fill_deadline
+	seq $((w + 1)) $((n - w)) | xargs -P 3 -I{} sh -c "
+		[ \$(date +%s) -lt \$fill_deadline ] || exit 0
+		\$H alloc s{} default s{} \"\" \"\" >/dev/null && echo s{}" >/tmp/scale.fill || exit 1
+	made=$(wc -l </tmp/scale.fill)
+	echo "F $made"
+	for i in $(seq $((n - w + 1)) "$n"); do measured "$i"; done'
+in_infra bash -c "$scale_loop" sh "$SCALE" "$WINDOW" "$deadline" >"$work/scale" 2>>"$errlog" ||
 	die "the scale loop failed: $(tail -n 3 "$errlog")"
-scale_n=$(awk 'END { print NR }' "$work/scale")
-if [ "$scale_n" -lt $((2 * WINDOW)) ]; then
-	die "only $scale_n attachments in the time budget: too few for two windows of $WINDOW"
-fi
+scale_n=$(awk '$1 == "M" { n++ } $1 == "F" { n += $2 } END { print n + 0 }' "$work/scale")
 scale_note=''
 [ "$scale_n" -lt "$SCALE" ] &&
 	scale_note="budget: stopped at $scale_n of $SCALE attachments"
-awk -v w="$WINDOW" 'NR <= w { print $2 - 1000 * $3 }' "$work/scale" >"$samples/scale_first"
-awk -v w="$WINDOW" -v n="$scale_n" 'NR > n - w { print $2 - 1000 * $3 }' "$work/scale" \
+awk -v w="$WINDOW" '$1 == "M" && ++k <= w { print $3 - 1000 * $4 }' "$work/scale" \
+	>"$samples/scale_first"
+awk -v w="$WINDOW" '$1 == "M" && ++k > w { print $3 - 1000 * $4 }' "$work/scale" \
 	>"$samples/scale_last"
-awk -v w="$WINDOW" 'NR <= w { print $2 }' "$work/scale" >"$samples/scale_first_total"
-awk -v w="$WINDOW" -v n="$scale_n" 'NR > n - w { print $2 }' "$work/scale" \
-	>"$samples/scale_last_total"
+awk -v w="$WINDOW" '$1 == "M" && ++k <= w { print $3 }' "$work/scale" >"$samples/scale_first_total"
+awk -v w="$WINDOW" '$1 == "M" && ++k > w { print $3 }' "$work/scale" >"$samples/scale_last_total"
 rssn=$(infra_rss_kib)
 attached=$((scale_n + 1))
 for i in $(seq "$WINDOW"); do
-	sample scale_launcher_last "${L[@]}" alloc "ll$i" light ::: "${L[@]}" dealloc "ll$i" light
+	sample scale_launcher_last "${L[@]}" alloc "ll$i" default ::: "${L[@]}" dealloc "ll$i" default
 done
 veths=$(in_infra ip -o link show type veth | awk 'END { print NR }')
 [ "$veths" -ge "$scale_n" ] || die "only $veths veths for $scale_n attachments"
 
 # ---- report ------------------------------------------------------------------------------------
-# stats FILE: "median p90 n" in ms (p90: nearest rank).
-stats() {
-	sort -n "$1" | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "0 0 0"; exit }
-		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		k = int(0.9 * NR); if (k < 0.9 * NR) k++
-		printf "%.3f %.3f %d\n", m / 1000, a[k] / 1000, NR }'
-}
-rows=$work/rows.tsv
-: >"$rows"
-declare -A MED
-row() { # ID SAMPLES LABEL
-	local s
-	read -r -a s <<<"$(stats "$samples/$2")"
-	MED[$2]=${s[0]}
-	printf '%s\t%s\tms\t%s\t%s\t%s\n' "$1" "$3" "${s[0]}" "${s[1]}" "${s[2]}" >>"$rows"
-}
-row_value() { # ID LABEL UNIT VALUE
-	printf '%s\t%s\t%s\t%s\t%s\t1\n' "$1" "$2" "$3" "$4" "$4" >>"$rows"
-}
-row 1a floor_add_bench "floor ADD, bench chain (plugins only)"
-row 1b floor_del_bench "floor DEL, bench chain"
-row 1c floor_add_light "floor ADD, light chain"
-row 1d floor_add_noop "floor ADD, noop chain"
-row 2a helper_exec_alloc "helper alloc+print-cni-result+print-netns-path, via launcher exec"
-row 2b helper_exec_dealloc "helper dealloc+is-idle, via launcher exec"
-row 2c helper_in_alloc "helper alloc+print-cni-result+print-netns-path, inside the infra"
-row 2d helper_in_dealloc "helper dealloc+is-idle, inside the infra"
-row 3a launcher_alloc "launcher alloc, warm (bench)"
-row 3b launcher_dealloc "launcher dealloc, warm (bench)"
-row 4a helper_noop_alloc "noop: helper alloc (inside the infra)"
-row 4b helper_noop_dealloc "noop: helper dealloc (inside the infra)"
-row 4c helper_noop_sum "noop: helper alloc+dealloc"
-row 4d launcher_noop_alloc "noop: launcher alloc"
-row 4e launcher_noop_dealloc "noop: launcher dealloc"
-row 4f launcher_noop_sum "noop: launcher alloc+dealloc"
-row 5a cold_start "cold: launcher start (until ready)"
-row 5b cold_stop "cold: launcher stop"
-row 5c runc_run "cold: runc run of a trivial container"
-row 6a exec_direct "exec is-idle, namespace join (RCI_EXEC=direct)"
-row 6b exec_runtime "exec is-idle, $runtime exec (RCI_EXEC=runtime)"
-row 7a par_alloc "$PAR launcher allocs at once (wall)"
-row 7b ser_alloc "$PAR launcher allocs one by one (wall)"
-row 7c par_dealloc "$PAR launcher deallocs at once (wall)"
-row 7d ser_dealloc "$PAR launcher deallocs one by one (wall)"
-row 8a scale_first "scale: helper alloc minus plugins, first $WINDOW (light)"
-row 8b scale_last "scale: helper alloc minus plugins, last $WINDOW of $scale_n"
-row 8c scale_first_total "scale: helper alloc, first $WINDOW"
-row 8d scale_last_total "scale: helper alloc, last $WINDOW"
-row 8e scale_launcher_first "scale: launcher alloc+dealloc (light) at 1 attachment"
-row 8f scale_launcher_last "scale: launcher alloc+dealloc (light) at $attached attachments"
-mem_per=$(awk -v r="$rssn" -v n="$scale_n" 'BEGIN { printf "%.2f", r / n }')
-mem_delta=$(awk -v a="$rss0" -v b="$rssn" -v n="$scale_n" 'BEGIN { printf "%.2f", (b - a) / n }')
-row_value 8g "scale: userspace RSS of the infra at 1 attachment" KiB "$rss0"
-row_value 8h "scale: userspace RSS of the infra at $attached attachments" KiB "$rssn"
-row_value 8i "scale: userspace RSS / attachments" KiB "$mem_per"
-row_value 8j "scale: userspace RSS delta per attachment" KiB "$mem_delta"
-row 9a orig_alloc "original design: alloc (3 $runtime execs)"
-row 9b orig_dealloc "original design: dealloc (2 $runtime execs)"
-row_value 9c "original design: RSS of one sleep holder" KiB "$orig_holder_kib"
-
-goals=$work/goals.tsv
-: >"$goals"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
-goal() { # LABEL VALUE OP LIMIT
-	local met
-	met=$(awk -v v="$2" -v l="$4" -v op="$3" \
-		'BEGIN { print (op == "<=" ? v <= l : v >= l) ? "met" : "not met" }')
-	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$met" >>"$goals"
-}
-goal "launcher warm alloc / floor ADD (3a/1a)" \
-	"$(ratio "${MED[launcher_alloc]}" "${MED[floor_add_bench]}")" "<=" 1.05
-goal "launcher warm dealloc / floor DEL (3b/1b)" \
-	"$(ratio "${MED[launcher_dealloc]}" "${MED[floor_del_bench]}")" "<=" 1.05
-goal "noop helper alloc+dealloc, ms (4c)" "${MED[helper_noop_sum]}" "<=" 2
-goal "noop launcher alloc+dealloc, ms (4f)" "${MED[launcher_noop_sum]}" "<=" 5
-goal "cold start / runc run (5a/5c)" "$(ratio "${MED[cold_start]}" "${MED[runc_run]}")" \
-	"<=" 3
-goal "$PAR parallel / serial allocs (7a/7b)" "$(ratio "${MED[par_alloc]}" "${MED[ser_alloc]}")" \
-	"<=" 0.6
-goal "scale overhead last/first $WINDOW (8b/8a)" \
-	"$(ratio "${MED[scale_last]}" "${MED[scale_first]}")" "<=" 1.2
-goal "userspace memory per attachment, KiB (8i)" "$mem_per" "<=" 16
-goal "original / launcher alloc (9a/3a)" \
-	"$(ratio "${MED[orig_alloc]}" "${MED[launcher_alloc]}")" ">=" 4
-
-t_end=${EPOCHREALTIME/./}
-elapsed=$(((t_end - t_start) / 1000000))
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-notes=()
-[ "$quick" = 1 ] && notes+=("BENCH_QUICK=1: a smoke run, not numbers to quote")
-[ -n "$scale_note" ] && notes+=("$scale_note")
-notes+=("row 8 plugin times come from the helper's --debug log (whole ms)")
-notes+=("row 9 stands in rci-bench cni for the Go cnitool and $runtime exec for the engine's exec: a lower bound of the original")
-tp_report
-
-echo
-echo "rootless-cni-infra benchmark: $(nproc) CPUs, $(uname -r), $runtime, load $load_start -> $load_end, ${elapsed}s"
-printf '%-4s %-66s %10s %10s %5s\n' row what median p90 n
-while IFS=$'\t' read -r id what unit med p90 n; do
-	printf '%-4s %-66s %10s %10s %5s\n' "$id" "$what ($unit)" "$med" "$p90" "$n"
-done <"$rows"
-echo
-printf '%-48s %10s %4s %6s  %s\n' goal value op limit status
-while IFS=$'\t' read -r what v op lim met; do
-	printf '%-48s %10s %4s %6s  %s\n' "$what" "$v" "$op" "$lim" "$met"
-done <"$goals"
-for n in "${notes[@]}"; do
-	echo "note: $n"
-done
-
-mkdir -p "$(dirname "$json_out")"
-notes_json=$(printf '%s\n' "${notes[@]}" | jq -R . | jq -s .)
-jq -n --rawfile rows "$rows" --rawfile goals "$goals" --argjson notes "$notes_json" \
-	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
-	--argjson cpus "$(nproc)" --arg runtime "$runtime" --arg load_start "$load_start" \
-	--arg load_end "$load_end" --argjson elapsed "$elapsed" --argjson quick "$quick" \
-	--argjson scale_n "$scale_n" --argjson scale_target "$SCALE" '
-	def lines($t): $t | split("\n") | map(select(length > 0) | split("\t"));
-	{
-		date: $date, kernel: $kernel, cpus: $cpus, runtime: $runtime,
-		loadavg: {start: $load_start, end: $load_end}, elapsed_s: $elapsed,
-		quick: ($quick == 1), scale: {attachments: $scale_n, target: $scale_target},
-		rows: [lines($rows)[] | {id: .[0], what: .[1], unit: .[2],
-			median: (.[3] | tonumber? // null), p90: (.[4] | tonumber? // null),
-			n: (.[5] | tonumber)}],
-		goals: [lines($goals)[] | {goal: .[0], value: (.[1] | tonumber? // null), op: .[2],
-			limit: (.[3] | tonumber),
-			met: (if .[4] == "met" then true elif .[4] == "not met" then false else null end),
-			status: .[4]}],
-		notes: $notes
-	}' >"$json_out.tmp"
-mv "$json_out.tmp" "$json_out"
-echo "JSON: $json_out"
+# The table, the goals and the JSON (scripts/bench/report.sh).
+# shellcheck source=scripts/bench/report.sh
+. "$src/scripts/bench/report.sh"

@@ -45,6 +45,39 @@ json_object *cni_build_plugin_conf(json_object *plugin, const char *name, const 
 	return c;
 }
 
+bool cni_plugin_skipped(json_object *plugin, json_object *capability_args)
+{
+	json_object *caps = rci_json_get_type(plugin, "capabilities", json_type_object);
+	bool ports = false;
+	if (!caps)
+		return false;
+	json_object_object_foreach(caps, key, val)
+	{
+		if (!json_object_is_type(val, json_type_boolean) || !json_object_get_boolean(val))
+			continue;
+		if (strcmp(key, "portMappings") != 0)
+			return false;
+		ports = true;
+	}
+	json_object *pm = NULL;
+	if (capability_args)
+		json_object_object_get_ex(capability_args, "portMappings", &pm);
+	return ports && (!pm || (json_object_is_type(pm, json_type_array) &&
+				 json_object_array_length(pm) == 0));
+}
+
+/* A skipped plugin is said once per call, in --debug only: it is no step that took time. */
+static bool skip(struct cni_netconf *conf, size_t i, const char *command,
+		 const struct cni_attachment *att)
+{
+	if (!cni_plugin_skipped(cni_conf_plugin(conf, i), att->capability_args))
+		return false;
+	rci_debug("plugin %s %s skipped: it declares only the portMappings capability and there "
+		  "are none",
+		  cni_conf_plugin_type(conf, i), command);
+	return true;
+}
+
 static void fill_call(struct cni_call *call, const struct cni_attachment *att, char *args)
 {
 	call->container_id = att->container_id;
@@ -126,6 +159,8 @@ static int del_chain(const struct cni_runtime *rt, struct cni_netconf *conf,
 	if (cni_version_cmp(conf->cni_version, "0.4.0") < 0)
 		prev = NULL;
 	for (size_t i = cni_conf_plugin_count(conf); i-- > 0;) {
+		if (skip(conf, i, "DEL", att))
+			continue;
 		cleanup_json json_object *in =
 		    cni_build_plugin_conf(cni_conf_plugin(conf, i), conf->name, conf->cni_version,
 					  prev, att->capability_args);
@@ -172,6 +207,9 @@ int cni_add_network_list(const struct cni_runtime *rt, struct cni_netconf *conf,
 	int ret = 0;
 	size_t n = cni_conf_plugin_count(conf);
 	for (size_t i = 0; i < n && ret == 0; i++) {
+		/* Skipped, it passes prevResult on unchanged, as portmap does without mappings. */
+		if (skip(conf, i, "ADD", att))
+			continue;
 		cleanup_json json_object *in =
 		    cni_build_plugin_conf(cni_conf_plugin(conf, i), conf->name, conf->cni_version,
 					  prev, att->capability_args);
@@ -373,6 +411,8 @@ int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *con
 			struct cni_call call;
 			fill_call(&call, &a, args);
 			for (size_t i = 0; i < cni_conf_plugin_count(use) && ret == 0; i++) {
+				if (skip(use, i, "CHECK", &a))
+					continue;
 				cleanup_json json_object *in = cni_build_plugin_conf(
 				    cni_conf_plugin(use, i), use->name, use->cni_version, prev,
 				    a.capability_args);

@@ -47,6 +47,15 @@ int cni_check_network_list(const struct cni_runtime *rt, struct cni_netconf *con
 int cni_get_cached_result(const struct cni_runtime *rt, const char *network,
 			  const struct cni_attachment *att, json_object **result, rci_error_t *err);
 
+/*
+ * cni_plugin_skipped() - true when @plugin declares no capability but `portMappings` (issue 12)
+ * and @capability_args holds no mapping (absent or an empty array). ADD, DEL and CHECK then do
+ * not run it: such a plugin (portmap) has nothing to do, yet costs a process and, for portmap
+ * 1.1.1, iptables chains. Its ADD would pass prevResult on unchanged, and so does the skip. DEL
+ * and CHECK decide on the ADD's cached capability args (DEL-3), so they skip what ADD skipped.
+ */
+bool cni_plugin_skipped(json_object *plugin, json_object *capability_args);
+
 /* The stdin a plugin gets (EXE-4, EXE-5). Exposed for unit tests. */
 json_object *cni_build_plugin_conf(json_object *plugin, const char *name, const char *version,
 				   json_object *prev_result, json_object *capability_args);

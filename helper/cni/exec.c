@@ -97,8 +97,7 @@ static bool env_kept(const char *kv)
 	return false;
 }
 
-/* EXE-2: the six CNI_* (ours, never inherited), PATH, and cni_plugin_env_keep when set. */
-static char **build_env(const char *command, const struct cni_call *call, const char *path_env)
+char **cni_plugin_base_env(void)
 {
 	char **env = NULL;
 	const char *path = getenv("PATH");
@@ -116,6 +115,13 @@ static char **build_env(const char *command, const struct cni_call *call, const 
 	for (char **e = environ; e && *e; e++)
 		if (env_kept(*e))
 			rci_strv_push(&env, *e);
+	return env;
+}
+
+/* EXE-2: the six CNI_* (ours, never inherited), PATH, and cni_plugin_env_keep when set. */
+static char **build_env(const char *command, const struct cni_call *call, const char *path_env)
+{
+	char **env = cni_plugin_base_env();
 	const struct {
 		const char *k, *v;
 	} vars[] = {

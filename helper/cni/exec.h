@@ -70,6 +70,14 @@ int cni_plugin_versions(const struct cni_runtime *rt, const char *type, char ***
  */
 extern const char *const cni_plugin_env_keep[];
 
+/*
+ * cni_plugin_base_env() - what plugins get of the environment besides the CNI_* variables:
+ * PATH (with the sbin dirs iptables lives in) and cni_plugin_env_keep's variables when set. Also
+ * the environment of the tools the helper runs itself (iptables, masq.h). Free with
+ * rci_strv_free.
+ */
+char **cni_plugin_base_env(void);
+
 /* CNI_PATH joined with ':' for the child environment. */
 char *cni_runtime_path_env(const struct cni_runtime *rt);
 

@@ -159,7 +159,7 @@ int rci_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t
 int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			     rci_error_t *err)
 {
-	cleanup_free char *tmp = xasprintf("%s.tmp-%d", name, (int)getpid());
+	cleanup_free char *tmp = xasprintf(".%s.tmp-%d", name, (int)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return rci_make_error(err, errno, "create `%s`", tmp);

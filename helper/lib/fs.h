@@ -48,8 +48,10 @@ int rci_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t
 		     rci_error_t *err);
 
 /*
- * Replaces @dirfd/@name atomically: writes "<name>.tmp-<pid>", fsyncs, renames over @name.
- * A crash leaves either the old or the new content, never an empty file (CNI #1055).
+ * Replaces @dirfd/@name atomically: writes ".<name>.tmp-<pid>", fsyncs, renames over @name.
+ * A crash leaves either the old or the new content, never an empty file (CNI #1055). The
+ * temporary name is hidden: readers of a directory that skip dot files (dnsmasq's --hostsdir,
+ * rootless-cni-dns) never see a half-written file.
  */
 int rci_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			     rci_error_t *err);

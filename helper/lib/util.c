@@ -2,9 +2,13 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -183,4 +187,29 @@ long long rci_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *rci_find_program(const char *name)
+{
+	if (strchr(name, '/')) {
+		/* `./runc` is recorded and run later from elsewhere: keep it absolute. */
+		char *real = realpath(name, NULL);
+		if (real && access(real, X_OK) == 0)
+			return real;
+		free(real);
+		return NULL;
+	}
+	const char *env = getenv("PATH");
+	cleanup_free char *path =
+	    xasprintf("%s:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", env ? env : "");
+	cleanup_strv char **dirs = rci_strv_split(path, ':');
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		char *p = xasprintf("%s/%s", dirs[i], name);
+		struct stat st;
+		if (dirs[i][0] == '/' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
 }

@@ -94,4 +94,12 @@ char *rci_one_line_head(const char *text, size_t max);
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long rci_now_ms(void);
 
+/*
+ * rci_find_program() - the program @name: with a '/', that path made absolute (it is recorded
+ * and run later from elsewhere); else the first regular executable file of that name in $PATH,
+ * /usr/local/bin, /usr/bin, /bin, /usr/sbin or /sbin (the s-dirs are missing from many users'
+ * PATH, and newuidmap, runc, iptables or dnsmasq live there). A new string, or NULL.
+ */
+char *rci_find_program(const char *name);
+
 #endif

@@ -83,8 +83,9 @@ network_cmd_options = ["allow_host_loopback=true"]
 network_backend = "netavark"
 EOF
 	export CONTAINERS_CONF=$work/podman/containers.conf
-	local pause=${XDG_RUNTIME_DIR:-/nonexistent}/libpod/tmp/pause.pid
-	[ -e "$pause" ] || TP_PODMAN_STARTED_PAUSE=1
+	# podman keeps its pause process's pid in --tmpdir, ours: a fresh dir, so the pause process
+	# the runs below start is ours to end (tp_cleanup).
+	[ -e "$work/podman/tmp/pause.pid" ] || TP_PODMAN_STARTED_PAUSE=1
 	if ! sh "$src/scripts/bench/podman-rootfs.sh" "$work/podman/rootfs" 2>>"$work/tp-errors.log" ||
 		! "${PM[@]}" run --rm --rootfs "$work/podman/rootfs" /bin/true \
 			>/dev/null 2>>"$work/tp-errors.log"; then
@@ -227,11 +228,14 @@ tp_cleanup() {
 	if [ -d "$work/podman" ] && command -v podman >/dev/null; then
 		"${PM[@]}" rm -f -t 0 rci-bench-tps rci-bench-tpc >/dev/null 2>&1 || true
 		"${PM[@]}" network rm -f rci-bench-tp >/dev/null 2>&1 || true
+		# Read before the work dir goes (the pid file is in it), killed after the last podman
+		# command (`unshare` joins it rather than starting another).
+		local pause=''
+		[ -s "$work/podman/tmp/pause.pid" ] && pause=$(cat "$work/podman/tmp/pause.pid")
 		# Its storage holds files of the user namespace's other IDs: removed from inside it.
 		"${PM[@]}" unshare rm -rf "$work/podman" >/dev/null 2>&1 || true
-		local pause=${XDG_RUNTIME_DIR:-/nonexistent}/libpod/tmp/pause.pid
-		if [ "$TP_PODMAN_STARTED_PAUSE" = 1 ] && [ -s "$pause" ]; then
-			kill "$(cat "$pause")" 2>/dev/null || true
+		if [ "$TP_PODMAN_STARTED_PAUSE" = 1 ] && [ -n "$pause" ]; then
+			kill "$pause" 2>/dev/null || true
 		fi
 		TP_PODMAN_STARTED_PAUSE=0
 	fi

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Name resolution (issue 4): Debian's dnsname plugin and dnsmasq in the shipped default network,
-# the CNI result's `dns` as the resolv.conf `enter` gives its command, names outside through
-# slirp4netns' forwarder (10.0.2.3).
+# Name resolution (issue 4): our rootless-cni-dns plugin and dnsmasq in the shipped default network
+# (issue 12; Debian's dnsname before), the CNI result's `dns` as the resolv.conf `enter` gives its
+# command, names outside through slirp4netns' forwarder (10.0.2.3).
 # shellcheck disable=SC2154 # $output, $status, $stderr come from bats' run
 
 load helpers
@@ -107,7 +107,7 @@ host_nameserver() {
 	mkdir -p "$WORK/net.d"
 	jq '.name = "nodns" | .plugins[0].bridge = "cni-rci9" |
 		.plugins[0].ipam.ranges = [[{subnet: "10.99.0.0/24"}]] |
-		.plugins |= map(select(.type != "dnsname"))' \
+		.plugins |= map(select(.type != "rootless-cni-dns"))' \
 		"$RCI_SRC/image/net.d/default.conflist" >"$WORK/net.d/nodns.conflist"
 	"$L" --root "$STATE" --cni-config-dir "$WORK/net.d" alloc a nodns >"$WORK/a.json"
 	jq -e '.result | has("dns") | not' "$WORK/a.json" || jq -e '.result.dns == {}' "$WORK/a.json"

@@ -138,6 +138,15 @@ check_blob() {
 	[[ "$output" == *"cmd exited 0"* ]]
 }
 
+@test "image: the launcher loads libarchive only to read layers (issue 12)" {
+	# Linked, libarchive's libraries (libxml2, ICU, libstdc++...) loaded on every command.
+	run readelf -d "$L"
+	assert_status 0
+	[[ "$output" != *libarchive* ]] || fail "the launcher links libarchive: $output"
+	# Still there when a layer is read: the unpack of the next tests, and its name here.
+	grep -q "libarchive.so" "$L" || fail "no libarchive soname in $L"
+}
+
 @test "image: launcher --image unpacks once per manifest digest, reuses, prunes on change" {
 	d=$(manifest_digest "$LAYOUT")
 	launcher --image "$LAYOUT" start

@@ -104,7 +104,7 @@ static void test_atomic_write_refuses_symlinked_temp(void **state)
 {
 	struct fixture *f = *state;
 	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "ctr.json.tmp-%d", (int)getpid());
+	snprintf(tmp, sizeof(tmp), ".ctr.json.tmp-%d", (int)getpid());
 	plant(f, tmp, "target");
 	rci_error_t err = NULL;
 	assert_int_equal(rci_write_file_atomic_at(f->dirfd, "ctr.json", "new", 3, 0600, &err), -1);
