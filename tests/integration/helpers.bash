@@ -416,6 +416,21 @@ assert_nothing_left() {
 	fi
 }
 
+# assert_half_close PORT GREET_PORT GREETED: half-close both ways through 127.0.0.1, against
+# netcheck.py's server ($NETCHECK, set by the suite): on PORT the client shuts its side after a
+# megabyte and still gets the answer; on GREET_PORT the container shuts its side first and still
+# receives the megabyte the client sends after that EOF (its count lands in the file GREETED).
+assert_half_close() {
+	local port=$1 greet=$2 greeted=$3
+	run python3 "$NETCHECK" tcp 127.0.0.1 "$port" 1048576
+	assert_status 0
+	[[ "$output" == *" got 1048576" ]] || fail "answer: $output"
+	run python3 "$NETCHECK" greet 127.0.0.1 "$greet" 1048576
+	assert_status 0
+	[ "$output" = hi ] || fail "greeting: $output"
+	wait_until 10 grep -qx 1048576 "$greeted"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Attachments
 
