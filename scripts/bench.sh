@@ -218,6 +218,23 @@ psample() {
 		die "timed commands failed: $* ($(tail -n 5 "$errlog" | tr '\n' ' '))"
 	echo "$us" >>"$samples/$name"
 }
+# sample_parallel_serial PREFIX NET IDTAG: $PAR launcher allocs of NET at once, then their deallocs
+# at once, then $PAR allocs one after the other and their deallocs (rows 7 and 11); samples
+# PREFIXpar_alloc, PREFIXpar_dealloc, PREFIXser_alloc, PREFIXser_dealloc. IDs: IDTAG p1.., IDTAG s1..
+sample_parallel_serial() {
+	local prefix=$1 net=$2 tag=$3 i par=() ser=() pdel=() sdel=()
+	for i in $(seq "$PAR"); do
+		[ "$i" -gt 1 ] && par+=(:::) ser+=(:::) pdel+=(:::) sdel+=(:::)
+		par+=("${L[@]}" alloc "${tag}p$i" "$net")
+		pdel+=("${L[@]}" dealloc "${tag}p$i" "$net")
+		ser+=("${L[@]}" alloc "${tag}s$i" "$net")
+		sdel+=("${L[@]}" dealloc "${tag}s$i" "$net")
+	done
+	psample "${prefix}par_alloc" "${par[@]}"
+	psample "${prefix}par_dealloc" "${pdel[@]}"
+	sample "${prefix}ser_alloc" "${ser[@]}"
+	sample "${prefix}ser_dealloc" "${sdel[@]}"
+}
 
 infra_info() {
 	local rec=$state/infra.json
@@ -364,18 +381,7 @@ orig_holder_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$hpid/status")
 "${RX[@]}" /tmp/orig-rci-infra.sh dealloc orss bench >/dev/null 2>>"$errlog"
 
 log "row 7: $PAR allocs at once vs $PAR one after the other"
-par=() ser=() pdel=() sdel=()
-for i in $(seq "$PAR"); do
-	[ "$i" -gt 1 ] && par+=(:::) ser+=(:::) pdel+=(:::) sdel+=(:::)
-	par+=("${L[@]}" alloc "p$i" bench)
-	pdel+=("${L[@]}" dealloc "p$i" bench)
-	ser+=("${L[@]}" alloc "s$i" bench)
-	sdel+=("${L[@]}" dealloc "s$i" bench)
-done
-psample par_alloc "${par[@]}"
-psample par_dealloc "${pdel[@]}"
-sample ser_alloc "${ser[@]}"
-sample ser_dealloc "${sdel[@]}"
+sample_parallel_serial "" bench ""
 [ "$(launcher exec -- list | jq length)" = 1 ] || die "attachments left after row 7"
 
 log "row 5: cold start and stop ($N_COLD) vs runc run of a trivial container"

@@ -16,8 +16,8 @@
 # cgroupfs, file events, network_backend "netavark"; all its state under the work dir). Without
 # podman the rows say why and the goal is not judged. BENCH_QUICK=1: ours only.
 #
-# Uses bench.sh's: L, N, PAR, quick, samples, work, sample, psample, log, die, and
-# throughput.sh's PM, TP_PODMAN, tp_podman_setup. Defines lean_measure, lean_report,
+# Uses bench.sh's: L, N, PAR, quick, samples, work, sample, psample, sample_parallel_serial, log,
+# die, and throughput.sh's PM, TP_PODMAN, tp_podman_setup. Defines lean_measure, lean_report,
 # lean_cleanup.
 # shellcheck disable=SC2154 # bench.sh's and throughput.sh's variables
 
@@ -56,18 +56,7 @@ lean_measure() {
 		sample lean_pm_none "${prun[@]}" --network none --rootfs "$work/podman/rootfs" /bin/true
 	done
 	log "row 11: $PAR allocs on the default network at once vs one by one"
-	local par=() ser=() pdel=() sdel=()
-	for i in $(seq "$PAR"); do
-		[ "$i" -gt 1 ] && par+=(:::) ser+=(:::) pdel+=(:::) sdel+=(:::)
-		par+=("${L[@]}" alloc "dp$i" default)
-		pdel+=("${L[@]}" dealloc "dp$i" default)
-		ser+=("${L[@]}" alloc "ds$i" default)
-		sdel+=("${L[@]}" dealloc "ds$i" default)
-	done
-	psample lean_par_alloc "${par[@]}"
-	psample lean_par_dealloc "${pdel[@]}"
-	sample lean_ser_alloc "${ser[@]}"
-	sample lean_ser_dealloc "${sdel[@]}"
+	sample_parallel_serial lean_ default d
 	launcher dealloc lkeep default >/dev/null
 	# Row 10 reuses podman's storage and removes it: only our network and container go here.
 	lean_cleanup
