@@ -40,7 +40,7 @@ static const char *env_or(const char *name, const char *def)
 static int parse_pid(const char *text, long *pid)
 {
 	unsigned long v;
-	if (rci_parse_ulong(text, 1, 4194304, &v) < 0)
+	if (rci_parse_ulong(text, 1, RCI_PID_MAX, &v) < 0)
 		return -1;
 	*pid = (long)v;
 	return 0;

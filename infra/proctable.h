@@ -8,9 +8,10 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "number.h"
 
 /* PID_MAX_LIMIT of 64-bit kernels: no pid is larger (bounds for pids read from files). */
-#define LR_PID_MAX 4194304
+#define LR_PID_MAX RCI_PID_MAX
 
 /*
  * The process table, read through /proc: start times (they tell a live process from a reused

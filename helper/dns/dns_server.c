@@ -2,6 +2,7 @@
 #include "dns_server.h"
 #include "fs.h"
 #include "lock.h"
+#include "number.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -57,13 +58,13 @@ static char *conf_text(const struct rci_dns_server *s)
 /* The pid in DIR/pid when that process is the dnsmasq of our configuration file, else 0. */
 static pid_t running_pid(int dir, const struct rci_dns_server *s)
 {
-	cleanup_free char *buf = NULL;
-	rci_error_t tmp = NULL;
-	int r = rci_read_file_at(dir, "pid", 64, &buf, NULL, &tmp);
-	rci_error_release(&tmp);
-	long pid = r == 0 ? strtol(buf, NULL, 10) : 0;
-	if (pid <= 0 || kill((pid_t)pid, 0) < 0)
+	uint64_t v;
+	if (rci_read_u64_at(dir, "pid", RCI_PID_MAX, &v) < 0 || v == 0)
 		return 0;
+	long pid = (long)v;
+	if (kill((pid_t)pid, 0) < 0)
+		return 0;
+	rci_error_t tmp = NULL;
 	/* A pid reused by another process (another network's dnsmasq) is not ours. */
 	cleanup_free char *cmdline = NULL, *want = NULL;
 	size_t len = 0;

@@ -44,8 +44,13 @@ int rci_parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 int rci_read_u64_file(const char *path, uint64_t max, uint64_t *out)
 {
+	return rci_read_u64_at(AT_FDCWD, path, max, out);
+}
+
+int rci_read_u64_at(int dirfd, const char *name, uint64_t max, uint64_t *out)
+{
 	char buf[65];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
 	size_t len = 0;

@@ -29,6 +29,12 @@ int rci_parse_u64_n(const char *s, size_t len, uint64_t max, uint64_t *out);
  */
 int rci_read_u64_file(const char *path, uint64_t max, uint64_t *out);
 
+/* The same for @name relative to the directory fd @dirfd (AT_FDCWD: as rci_read_u64_file). */
+int rci_read_u64_at(int dirfd, const char *name, uint64_t max, uint64_t *out);
+
+/* The largest pid the kernel hands out (PID_MAX_LIMIT, 2^22): the bound of a pid read as text. */
+#define RCI_PID_MAX 4194304
+
 /*
  * Bounded number parsing: every number read from text (environment, argv, files, plugin output)
  * goes through these, never through a bare strtol/strtod, which skip leading whitespace, accept

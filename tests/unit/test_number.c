@@ -78,6 +78,19 @@ static void test_read_file(void **state)
 	assert_int_equal(rci_read_u64_file(link, 10, &v), -1);
 	assert_int_equal(errno, ELOOP);
 	assert_int_equal(rci_read_u64_file(real, 10, &v), 0);
+	/* Relative to a directory fd: the same rules, the same refusal of a symlink. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	v = 0;
+	assert_int_equal(rci_read_u64_at(dfd, "real", 10, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(rci_read_u64_at(dfd, "link", 10, &v), -1);
+	assert_int_equal(errno, ELOOP);
+	ut_write_file(dir, "n", " 7\n");
+	assert_int_equal(rci_read_u64_at(dfd, "n", 10, &v), -1);
+	assert_int_equal(rci_read_u64_at(dfd, "real", 4, &v), -1);
+	assert_int_equal(errno, ERANGE);
+	close(dfd);
 	free(link);
 	free(real);
 	free(f);
