@@ -394,8 +394,9 @@ static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env,
  */
 static void check_own_plugin(struct lr_ctx *ctx, struct report *r, const char *name)
 {
+	/* @name as check_shipped's rows say it: "cni/NAME", beside cni/rootless-cni-dns. */
 	cleanup_free char *p =
-	    ctx->own_plugin_dir ? xasprintf("%s/%s", ctx->own_plugin_dir, name) : NULL;
+	    ctx->own_plugin_dir ? xasprintf("%s/%s", ctx->own_plugin_dir, name + 4) : NULL;
 	if (!p)
 		row(r, FAIL, name, "run `make` (or `make install`)",
 		    "no directory of our plugins (rootless-cni-dns not found)");
@@ -496,7 +497,7 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		      ctx->port_driver == LR_PORT_FORWARDER);
 	/* The shipped networks name our DNS plugin, which runs dnsmasq. */
 	check_shipped(ctx, &r, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns", true);
-	check_own_plugin(ctx, &r, "rootless-cni-ipam");
+	check_own_plugin(ctx, &r, "cni/rootless-cni-ipam");
 	check_program(&r, "dnsmasq", "apt install dnsmasq-base", true);
 	check_drivers(ctx, &r);
 	if (r.fixes) {
