@@ -59,7 +59,8 @@ $(BUILD)/infra/image_libarchive.o: override CFLAGS += -DLR_LIBARCHIVE_SONAME='"$
 # (helper/lib/testpoint.c) exist in the test build only (see TEST_PROGRAMS).
 TESTPOINT_SRC := helper/lib/testpoint.c
 LIB_SRCS := $(filter-out $(TESTPOINT_SRC),$(wildcard helper/lib/*.c)) $(wildcard helper/cni/*.c) \
-	$(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard helper/dns/dns_*.c)
+	$(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard helper/dns/dns_*.c) \
+	$(wildcard helper/ipam/ipam_*.c)
 # The forwarder's modules are launcher library code too: its client shares the protocol.
 FORWARDER_LIB_SRCS := $(filter-out infra/forwarder/main.c,$(wildcard infra/forwarder/*.c))
 LAUNCHER_LIB_SRCS := $(filter-out infra/main.c,$(wildcard infra/*.c)) $(FORWARDER_LIB_SRCS)
@@ -81,6 +82,7 @@ INIT := $(BUILD)/rootless-cni-infra-init
 FORWARDER := $(BUILD)/rootless-cni-forwarder
 # Our CNI plugins, in a directory of their own that a CNI_PATH can name (issue 12).
 DNS_PLUGIN := $(BUILD)/cni/rootless-cni-dns
+IPAM_PLUGIN := $(BUILD)/cni/rootless-cni-ipam
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PLUGIN_BINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%,$(PLUGIN_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -88,7 +90,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 
 PROGRAMS := $(HELPER) $(if $(wildcard infra/main.c),$(LAUNCHER)) $(if $(INIT_SRCS),$(INIT)) \
-	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER)) $(DNS_PLUGIN)
+	$(if $(wildcard infra/forwarder/main.c),$(FORWARDER)) $(DNS_PLUGIN) $(IPAM_PLUGIN)
 
 # The test build of the programs, in $(BUILD)/test/ (the launcher finds the helper, the init and
 # the forwarder beside itself): the same code with the crash points of helper/lib/testpoint.h compiled in
@@ -161,6 +163,12 @@ $(HELPER): $(BUILD)/helper/main.o $(LIBRCI)
 # Static: it runs on every ADD and DEL, and on a VM loading a shared libc alone costs about as
 # much as the plugin's work (make bench). Sanitizer builds cannot link statically.
 $(DNS_PLUGIN): $(BUILD)/helper/dns/main.o $(LIBRCI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(if $(SAN_FLAGS),,-static-pie) -o $@ $^ \
+		$(shell $(PKG_CONFIG) $(if $(SAN_FLAGS),,--static) --libs json-c)
+
+# The shipped networks' IPAM (helper/ipam/main.c): static for the same reason.
+$(IPAM_PLUGIN): $(BUILD)/helper/ipam/main.o $(LIBRCI)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(if $(SAN_FLAGS),,-static-pie) -o $@ $^ \
 		$(shell $(PKG_CONFIG) $(if $(SAN_FLAGS),,--static) --libs json-c)
@@ -257,7 +265,7 @@ check-unit: test-bins
 	BUILD=$(abspath $(BUILD)) tests/run-unit.sh $(UNIT_BINS)
 	$(MAKE) fuzz-replay
 
-$(IMAGE): $(HELPER) $(INIT) $(DNS_PLUGIN) image/build.sh image/rootfs.sh $(wildcard image/net.d/*) \
+$(IMAGE): $(HELPER) $(INIT) $(DNS_PLUGIN) $(IPAM_PLUGIN) image/build.sh image/rootfs.sh $(wildcard image/net.d/*) \
 	VERSION
 	image/build.sh $(BUILD) $(IMAGE_DIR)
 
@@ -317,6 +325,7 @@ install: all
 	$(if $(wildcard $(FORWARDER)),install -m 0755 $(FORWARDER) $(DESTDIR)$(LIBEXECDIR)/rootless-cni-forwarder)
 	install -d $(DESTDIR)$(LIBEXECDIR)/cni
 	install -m 0755 $(DNS_PLUGIN) $(DESTDIR)$(LIBEXECDIR)/cni/rootless-cni-dns
+	install -m 0755 $(IPAM_PLUGIN) $(DESTDIR)$(LIBEXECDIR)/cni/rootless-cni-ipam
 	$(if $(wildcard image/net.d/*),install -d $(DESTDIR)$(DATADIR)/net.d && install -m 0644 image/net.d/* $(DESTDIR)$(DATADIR)/net.d/)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/

@@ -23,6 +23,8 @@
  *                  switches to group dip: without it, "dnsmasq: failed to change group-id to dip:
  *                  Operation not permitted"
  * Measured with Debian's bridge, host-local, portmap, firewall, tuning, loopback and dnsname.
+ * Ours need none of them: rootless-cni-ipam only writes its leases under /var/lib/cni (owned
+ * by the infra's root), rootless-cni-dns starts dnsmasq (the two above).
  */
 extern const int rci_plugin_caps[];
 extern const size_t rci_plugin_caps_count;

@@ -7,8 +7,8 @@
 # image with Env, Cmd, labels and OCI annotations (version, revision, source, created).
 #
 # Usage: image/build.sh BUILD_DIR OUT_DIR
-#   BUILD_DIR holds rootless-cni-infra, rootless-cni-infra-init and cni/rootless-cni-dns (make's
-#   $(BUILD)).
+#   BUILD_DIR holds rootless-cni-infra, rootless-cni-infra-init, cni/rootless-cni-dns and
+#   cni/rootless-cni-ipam (make's $(BUILD)).
 #   OUT_DIR receives oci/ (the layout, tag `latest`) and rootless-cni-infra.tar (the same
 #   layout as an oci-archive); the tree is assembled in OUT_DIR/rootfs, removed at the end.
 #

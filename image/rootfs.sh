@@ -6,11 +6,11 @@
 # an OCI layout; image/Containerfile copies it into a `FROM scratch` image.
 #
 # Usage: image/rootfs.sh BUILD_DIR ROOTFS_DIR  (ROOTFS_DIR is replaced)
-#   BUILD_DIR holds rootless-cni-infra, rootless-cni-infra-init and cni/rootless-cni-dns (make's
-#   $(BUILD)).
+#   BUILD_DIR holds rootless-cni-infra, rootless-cni-infra-init, cni/rootless-cni-dns and
+#   cni/rootless-cni-ipam (make's $(BUILD)).
 #
 # Contents: the helper and the init in /usr/local/bin, the CNI plugins in /usr/lib/cni (ours,
-# rootless-cni-dns, among them), iptables (nft backend, all xtables extensions: they are
+# rootless-cni-dns and rootless-cni-ipam, among them), iptables (nft backend, all xtables extensions: they are
 # dlopen()ed by name), dnsmasq (for rootless-cni-dns and dnsname), their shared libraries (the NEEDED closure), a few /etc files, the default network
 # in /etc/cni/net.d and the mount points of the infra container. Every mtime is
 # SOURCE_DATE_EPOCH (default: the last commit's time, else 0) and modes are normalised, so the
@@ -32,11 +32,11 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null || echo 0)}
 
 plugin_src=${RCI_CNI_PLUGIN_SRC:-/usr/lib/cni}
-# The shipped networks use bridge, host-local, portmap and ours; the rest serve networks users
-# write (podman's CNI networks name firewall, tuning and dnsname).
+# The shipped networks use bridge, portmap and ours; the rest serve networks users write
+# (podman's CNI networks name host-local, firewall, tuning and dnsname).
 plugins=(bridge host-local portmap firewall tuning loopback dnsname)
 
-for f in rootless-cni-infra rootless-cni-infra-init cni/rootless-cni-dns; do
+for f in rootless-cni-infra rootless-cni-infra-init cni/rootless-cni-dns cni/rootless-cni-ipam; do
 	[ -x "$build/$f" ] || die "\`$build/$f' is missing (run make first)"
 done
 for p in "${plugins[@]}"; do
@@ -67,7 +67,7 @@ install -m 0755 "$build/rootless-cni-infra" "$build/rootless-cni-infra-init" "$r
 for p in "${plugins[@]}"; do
 	install -m 0755 "$plugin_src/$p" "$root/usr/lib/cni/"
 done
-install -m 0755 "$build/cni/rootless-cni-dns" "$root/usr/lib/cni/"
+install -m 0755 "$build/cni/rootless-cni-dns" "$build/cni/rootless-cni-ipam" "$root/usr/lib/cni/"
 
 # iptables (nft backend) as Debian's alternatives would pick it, without the alternatives.
 install -m 0755 "$xtables_multi" "$root/usr/sbin/"

@@ -326,8 +326,8 @@ static void check_runtimes(struct lr_ctx *ctx, struct report *r, const struct lr
 
 static void check_plugins(struct lr_ctx *ctx, struct report *r)
 {
-	/* The shipped networks' (the rest, rootless-cni-dns, is ours: check_shipped). */
-	static const char *const needed[] = {"bridge", "host-local", "portmap"};
+	/* The shipped networks' (the rest, rootless-cni-dns and -ipam, is ours: check_shipped). */
+	static const char *const needed[] = {"bridge", "portmap"};
 	cleanup_free char *missing = xstrdup("");
 	for (size_t i = 0; i < RCI_ARRAY_SIZE(needed); i++) {
 		bool found = false;
@@ -386,6 +386,25 @@ static void check_shipped(struct lr_ctx *ctx, struct report *r, const char *env,
 		return;
 	}
 	row(r, OK, name, NULL, "%s", p);
+}
+
+/*
+ * Our other plugins are found in the DNS plugin's directory (context.c: own_plugin_dir), not on
+ * their own: the shipped networks name rootless-cni-ipam, so it must be there too.
+ */
+static void check_own_plugin(struct lr_ctx *ctx, struct report *r, const char *name)
+{
+	/* @name as check_shipped's rows say it: "cni/NAME", beside cni/rootless-cni-dns. */
+	cleanup_free char *p =
+	    ctx->own_plugin_dir ? xasprintf("%s/%s", ctx->own_plugin_dir, name + 4) : NULL;
+	if (!p)
+		row(r, FAIL, name, "run `make` (or `make install`)",
+		    "no directory of our plugins (rootless-cni-dns not found)");
+	else if (access(p, X_OK) != 0)
+		row(r, FAIL, name, "run `make` (or `make install`)", "`%s`: %s", p,
+		    strerror(errno));
+	else
+		row(r, OK, name, NULL, "%s", p);
 }
 
 /* pasta (--net-driver pasta): found, its version line, and every option we use (pasta.h). */
@@ -478,6 +497,7 @@ int lr_cmd_doctor(struct lr_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		      ctx->port_driver == LR_PORT_FORWARDER);
 	/* The shipped networks name our DNS plugin, which runs dnsmasq. */
 	check_shipped(ctx, &r, "RCI_DNS_PLUGIN", "cni/rootless-cni-dns", true);
+	check_own_plugin(ctx, &r, "cni/rootless-cni-ipam");
 	check_program(&r, "dnsmasq", "apt install dnsmasq-base", true);
 	check_drivers(ctx, &r);
 	if (r.fixes) {

@@ -152,9 +152,10 @@ static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
 }
 
 /*
- * The dir of our plugins (rootless-cni-dns; the shipped networks use it): cni/ beside the
- * launcher (the build tree), else $(LIBEXECDIR)/cni, or $RCI_DNS_PLUGIN's dir. NULL when not
- * found: a network that uses it is then refused by name (netconf.h).
+ * The dir of our plugins (rootless-cni-dns and rootless-cni-ipam, built and installed side by
+ * side; the shipped networks use both): cni/ beside the launcher (the build tree), else
+ * $(LIBEXECDIR)/cni, or $RCI_DNS_PLUGIN's dir. NULL when not found: a network that uses one is
+ * then refused by name (netconf.h), and doctor checks that the IPAM is there too.
  */
 static char *own_plugin_dir(const struct lr_ctx *ctx)
 {

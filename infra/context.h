@@ -15,7 +15,10 @@ struct lr_image;
 #define LR_IN_CNI_CONF "/etc/cni/net.d"				       /* the user's networks */
 #define LR_IN_SHIPPED_CONF "/usr/local/share/rootless-cni-infra/net.d" /* the shipped ones */
 #define LR_IN_PLUGIN_BASE "/usr/local/lib/cni"
-/* Our own CNI plugins (rootless-cni-dns), last in CNI_PATH: a plugin dir of the user's wins. */
+/*
+ * Our own CNI plugins (rootless-cni-dns, rootless-cni-ipam), last in CNI_PATH: a plugin dir of
+ * the user's wins.
+ */
 #define LR_IN_OWN_PLUGINS "/usr/local/libexec/rootless-cni-infra/cni"
 #define LR_IN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define LR_CONTAINER_ID "rootless-cni-infra"

@@ -124,7 +124,8 @@ NOOP_DIR=$build/tests/plugins
 ORIG=$src/scripts/bench/orig-rci-infra.sh
 SYS_CNI=/usr/lib/cni
 for f in "$L_BIN" "$build/rootless-cni-infra" "$build/rootless-cni-infra-init" "$RB" \
-	"$NOOP_DIR/noop-plugin" "$build/rootless-cni-forwarder" "$build/cni/rootless-cni-dns"; do
+	"$NOOP_DIR/noop-plugin" "$build/rootless-cni-forwarder" "$build/cni/rootless-cni-dns" \
+	"$build/cni/rootless-cni-ipam"; do
 	[ -x "$f" ] || die "\`$f' not found (run \`make bench', or make all test-bins)"
 done
 [ -r "$ORIG" ] || die "\`$ORIG' not found"

@@ -32,6 +32,7 @@ make -s -C "$src" BUILD="$build" PREFIX="$prefix" DESTDIR="$dest" install >/dev/
 for f in bin/rootless-cni-launcher bin/rootless-cni-infra \
 	libexec/rootless-cni-infra/rootless-cni-infra-init \
 	libexec/rootless-cni-infra/cni/rootless-cni-dns \
+	libexec/rootless-cni-infra/cni/rootless-cni-ipam \
 	share/rootless-cni-infra/net.d/default.conflist share/rootless-cni-infra/net.d/dualstack.conflist \
 	share/man/man1/rootless-cni-launcher.1 share/man/man1/rootless-cni-infra.1 \
 	share/bash-completion/completions/rootless-cni-launcher; do

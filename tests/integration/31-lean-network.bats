@@ -41,10 +41,10 @@ rule_count() {
 	in_infra sh -c 'iptables-save; ip6tables-save' | grep -cE '^(-A|:)'
 }
 
-@test "lean: the shipped networks have bridge ipMasq off, no firewall, no tuning, our DNS" {
+@test "lean: the shipped networks have bridge ipMasq off, no firewall, no tuning, our DNS, IPAM" {
 	for n in default dualstack; do
 		jq -e '(.plugins | map(.type)) == ["bridge", "portmap", "rootless-cni-dns"] and
-			.plugins[0].ipMasq == false and
+			.plugins[0].ipMasq == false and .plugins[0].ipam.type == "rootless-cni-ipam" and
 			.["rootless-cni-infra"].masquerade == true' "$RCI_SRC/image/net.d/$n.conflist"
 	done
 }
@@ -91,6 +91,10 @@ rule_count() {
 	done
 	launcher dealloc d1 dualstack
 	launcher dealloc d2 dualstack
+	# Their addresses came from rootless-cni-ipam, and went back to it: only k's lease is left.
+	run in_infra sh -c 'grep -hv -e "^rootless-cni-ipam " -e "^last " \
+		/var/lib/cni/rootless-cni-ipam/default/leases /var/lib/cni/rootless-cni-ipam/dualstack/leases'
+	[ "$output" = "10.88.0.2 k eth0" ] || fail "leases: $output"
 	[ "$(masq_rules default | wc -l)" = 1 ]
 	[ "$(masq_rules dualstack | wc -l)" = 2 ]
 	launcher alloc c5 default >/dev/null

@@ -114,7 +114,8 @@ check_blob() {
 		chroot "$r" iptables --version
 		chroot "$r" ip6tables-save --version
 		chroot "$r" dnsmasq --version | head -n 1
-		for p in bridge host-local portmap firewall tuning loopback dnsname; do
+		for p in bridge host-local portmap firewall tuning loopback dnsname \
+			rootless-cni-dns rootless-cni-ipam; do
 			echo "{\"cniVersion\":\"1.0.0\"}" |
 				CNI_COMMAND=VERSION chroot "$r" "/usr/lib/cni/$p" >/dev/null
 		done

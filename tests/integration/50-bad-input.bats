@@ -37,7 +37,8 @@ teardown() {
 # Helper cases
 
 # Runs "$@" (the helper) inside the stand-in, then lists what the helper left there, one line per
-# kind (nothing when nothing is left): state files, host-local reservations, cache entries,
+# kind (nothing when nothing is left): state files, host-local reservations and
+# rootless-cni-ipam leases (the shipped networks' IPAM), cache entries,
 # veths, netns mounts and live processes of the stand-in's user namespace (found with test -ef:
 # no fork per process; the script itself is excluded and forks nothing during the scan). One
 # nsenter for both: forks are what make a table of cases slow.
@@ -69,6 +70,11 @@ RUN_AND_CHECK='
 			*[!0-9a-f.:]*) ;;
 			*) echo "host-local: $f" ;;
 			esac
+		done
+		for f in /var/lib/cni/rootless-cni-ipam/*/leases; do
+			[ -f "$f" ] || continue
+			x=$(grep -v -e "^rootless-cni-ipam " -e "^last " "$f")
+			[ -z "$x" ] || echo "rootless-cni-ipam: $f: $x"
 		done
 		x=$(ls -A /var/lib/cni/results 2>/dev/null)
 		[ -z "$x" ] || echo "cache: $x"

@@ -21,7 +21,8 @@ setup_file() {
 		"$BUILD/rootless-cni-infra-init" "$BUILD/rootless-cni-forwarder" \
 		"$BUILD/tests/bench/rci-bench" "$RCI_SRC/scripts/bench/throughput.sh" \
 		"$BUILD/tests/plugins/noop-plugin" /usr/lib/cni/bridge /usr/lib/cni/firewall \
-		"$BUILD/cni/rootless-cni-dns" "$RCI_SRC/scripts/bench/lean.sh" \
+		"$BUILD/cni/rootless-cni-dns" "$BUILD/cni/rootless-cni-ipam" \
+		"$RCI_SRC/scripts/bench/lean.sh" \
 		"$RCI_SRC/scripts/bench/report.sh"
 	if [ ! -r /dev/net/tun ] || [ ! -w /dev/net/tun ]; then
 		prereq_missing "/dev/net/tun is not read-writable"

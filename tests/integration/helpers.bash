@@ -387,6 +387,18 @@ hostlocal_ips() {
 		done' sh "${1:-}"
 }
 
+# Leases of rootless-cni-ipam (the shipped networks' IPAM) for NET, every network when omitted:
+# "NET ADDRESS ID IFNAME" per lease (the lines of its leases file but the header and `last`).
+# shellcheck disable=SC2120 # callers may pass NET
+ipam_leases() {
+	standin_exec sh -c '
+		for f in /var/lib/cni/rootless-cni-ipam/${1:-*}/leases; do
+			[ -f "$f" ] || continue
+			n=${f%/leases}
+			grep -v -e "^rootless-cni-ipam " -e "^last " "$f" | sed "s|^|${n##*/} |"
+		done; true' sh "${1:-}"
+}
+
 # Result cache entries.
 cache_files() {
 	standin_exec sh -c 'ls -A /var/lib/cni/results 2>/dev/null || true'
@@ -407,6 +419,7 @@ assert_nothing_left() {
 	x=$(netns_files) && [ -z "$x" ] || what+=("netns files: $x")
 	x=$(netns_mounts) && [ -z "$x" ] || what+=("netns mounts: $x")
 	x=$(hostlocal_ips '') && [ -z "$x" ] || what+=("host-local reservations: $x")
+	x=$(ipam_leases '') && [ -z "$x" ] || what+=("rootless-cni-ipam leases: $x")
 	x=$(cache_files) && [ -z "$x" ] || what+=("result cache: $x")
 	x=$(standin_veths) && [ -z "$x" ] || what+=("veths: $x")
 	x=$(standin_stray_pids) && [ -z "$x" ] || what+=("processes: $x")

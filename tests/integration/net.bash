@@ -11,7 +11,8 @@ net_setup_file() {
 	check_cmds runc slirp4netns newuidmap newgidmap iptables jq curl python3 ping ps ss getent
 	check_files "$L" "$BUILD/rootless-cni-infra" "$BUILD/rootless-cni-infra-init" \
 		"$RCI_SRC/image/net.d/default.conflist" "$RCI_SRC/image/net.d/dualstack.conflist" \
-		/usr/lib/cni/bridge /usr/lib/cni/portmap "$BUILD/cni/rootless-cni-dns"
+		/usr/lib/cni/bridge /usr/lib/cni/portmap "$BUILD/cni/rootless-cni-dns" \
+		"$BUILD/cni/rootless-cni-ipam"
 	[ "${#IMAGE_ARGS[@]}" -eq 0 ] || check_files "${IMAGE_ARGS[1]}/index.json"
 	PATH="$PATH:/usr/sbin" command -v dnsmasq >/dev/null 2>&1 ||
 		prereq_missing "dnsmasq not found (package dnsmasq-base)"

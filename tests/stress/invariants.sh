@@ -11,8 +11,8 @@
 # Prints one line per violation and exits 1 when there is any:
 #   - `list` is the expected set, every entry is ready and has exactly one IP;
 #   - the netns files are exactly the listed IDs, each an nsfs mount (a pinned netns);
-#   - host-local's reservations, per network, are exactly one IP per listed attachment, the one
-#     `list` shows, held by that ID;
+#   - host-local's reservations and rootless-cni-ipam's leases (the shipped networks' IPAM), per
+#     network, are exactly one IP per listed attachment, the one `list` shows, held by that ID;
 #   - the result cache holds exactly the listed attachments;
 #   - the state records are exactly the listed IDs (no temporary files), and no lock file is
 #     left for an ID that has no record.
@@ -70,10 +70,18 @@ for d in "$cni"/networks/*; do
 		# host-local writes "ID\r\nIFNAME".
 		echo "$(head -n 1 "$f" | tr -d '\r')/$net $ip"
 	done
-done | sort >"$tmp/reserved"
+done >"$tmp/reserved-hl"
+# rootless-cni-ipam: one file per network, "ADDRESS ID IFNAME" per lease.
+for f in "$cni"/rootless-cni-ipam/*/leases; do
+	[ -f "$f" ] || continue
+	net=${f%/leases}
+	net=${net##*/}
+	awk -v net="$net" 'NR > 1 && $1 != "last" { print $2 "/" net, $1 }' "$f"
+done >>"$tmp/reserved-hl"
+sort "$tmp/reserved-hl" >"$tmp/reserved"
 awk '{ print $1, $4 }' "$tmp/att" | sort >"$tmp/listed-ips"
 cmp -s "$tmp/reserved" "$tmp/listed-ips" ||
-	say "host-local reservations differ from list: $(diff "$tmp/listed-ips" "$tmp/reserved" | grep '^[<>]' | tr '\n' ' ')"
+	say "IP reservations differ from list: $(diff "$tmp/listed-ips" "$tmp/reserved" | grep '^[<>]' | tr '\n' ' ')"
 
 # Result cache: NET-ID-IFNAME per attachment.
 ls -A "$cni/results" 2>/dev/null | sort >"$tmp/cache"
