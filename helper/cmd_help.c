@@ -30,6 +30,8 @@ static const char usage[] =
     "  check ID NET                  CNI CHECK of one attachment -> {}\n"
     "  gc [LIVE_ID...]               release every attachment whose ID is not listed\n"
     "  help, version                 this text; {\"version\": ...}\n"
+    "  serve [--ready-fd FD]         the helper service the infra's init starts: runs each\n"
+    "                                request of the launcher in a fork (see the man page)\n"
     "\n"
     "Accepted input:\n"
     "  ID, NET     [A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 (ID) / 64 (NET) characters\n"

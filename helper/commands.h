@@ -19,6 +19,13 @@ int cmd_check(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_gc(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_help(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
 int cmd_version(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
+int cmd_serve(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err);
+
+/*
+ * The whole command line (argv[0] included): global options, the subcommand, its error line
+ * on stderr. Returns the exit status (DESIGN.md Contract 1).
+ */
+int rci_helper_main(int argc, char **argv);
 
 /* RCI_ERR_USAGE "`NAME` takes N arguments (USAGE), got M" unless argc is in [min, max]. */
 int rci_check_argc(const char *name, const char *usage, int argc, int min, int max,

@@ -3,6 +3,7 @@
 #include "json.h"
 #include "log.h"
 #include "runtime.h"
+#include "service_call.h"
 #include "userns.h"
 #include "util.h"
 
@@ -53,8 +54,8 @@ static void setup_io(struct rci_spawn *sp, bool passthrough)
 		sp->out_fd = 1;
 		sp->err_fd = 2;
 	} else {
-		sp->timeout_ms = 300000;
-		sp->max_output = 16 << 20;
+		sp->timeout_ms = LR_SERVICE_TIMEOUT_MS;
+		sp->max_output = LR_SERVICE_MAX_OUTPUT;
 	}
 }
 
@@ -177,15 +178,39 @@ static void debug_call(const struct lr_ctx *ctx, const struct lr_infra *inf, cha
 {
 	if (!ctx->debug)
 		return;
-	cleanup_free char *how = rci_spawn_describe_status(res, 300000);
+	cleanup_free char *how = rci_spawn_describe_status(res, LR_SERVICE_TIMEOUT_MS);
 	rci_debug_step("exec", t0, "helper %s via %s (infra pid %d): %s", args[0], via,
 		       (int)inf->pid, how);
+}
+
+/* 0: the service ran the helper; 1: there is none (nothing ran); -1 with *err. */
+static int call_service(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
+			bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
+{
+	cleanup_strv char **argv = helper_argv(ctx, args);
+	cleanup_strv char **env = lr_infra_env(ctx, inf);
+	return lr_call_service(inf, argv, env, ctx->helper_fd, passthrough, res, err);
 }
 
 int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *const *args,
 		   bool passthrough, struct rci_spawn_result *res, rci_error_t *err)
 {
 	long long t0 = rci_now_ms();
+	if (ctx->exec_mode == LR_EXEC_AUTO || ctx->exec_mode == LR_EXEC_SERVICE) {
+		int r = call_service(ctx, inf, args, passthrough, res, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			forward_debug(ctx, res);
+			debug_call(ctx, inf, args, "the helper service", t0, res);
+			return 0;
+		}
+		if (ctx->exec_mode == LR_EXEC_SERVICE)
+			return rci_make_error(err, ENOENT,
+					      "the infra `%s` (pid %d) has no helper service",
+					      ctx->key, (int)inf->pid);
+		rci_debug_step("exec", t0, "no helper service in the infra; joining it");
+	}
 	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;
 		if (call_direct(ctx, inf, args, passthrough, res, &tmp) == 0) {
@@ -230,7 +255,7 @@ json_object *lr_call_json(const struct lr_ctx *ctx, const struct lr_infra *inf, 
 			}
 		}
 		cleanup_free char *line = rci_one_line(msg, 0);
-		cleanup_free char *how = rci_spawn_describe_status(&res, 300000);
+		cleanup_free char *how = rci_spawn_describe_status(&res, LR_SERVICE_TIMEOUT_MS);
 		int kind =
 		    res.exit_code >= 1 && res.exit_code <= 4 ? res.exit_code : RCI_ERR_FAILED;
 		if (*line)

@@ -138,6 +138,8 @@ static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
 	const char *mode = getenv("RCI_EXEC");
 	if (!mode || !*mode)
 		ctx->exec_mode = LR_EXEC_AUTO;
+	else if (!strcmp(mode, "service"))
+		ctx->exec_mode = LR_EXEC_SERVICE;
 	else if (!strcmp(mode, "direct"))
 		ctx->exec_mode = LR_EXEC_DIRECT;
 	else if (!strcmp(mode, "runtime"))
@@ -146,7 +148,7 @@ static int read_exec_mode(struct lr_ctx *ctx, rci_error_t *err)
 		cleanup_free char *shown = rci_printable(mode, 64);
 		return rci_make_error_kind(
 		    err, RCI_ERR_USAGE, 0,
-		    "$RCI_EXEC `%s`: must be `direct` or `runtime` (or unset)", shown);
+		    "$RCI_EXEC `%s`: must be `service`, `direct` or `runtime` (or unset)", shown);
 	}
 	return 0;
 }

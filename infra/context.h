@@ -25,7 +25,8 @@ struct lr_image;
 
 /* How helper calls reach the infra ($RCI_EXEC, call.h). */
 enum lr_exec_mode {
-	LR_EXEC_AUTO,	 /* unset: join the namespaces, the runtime's exec if that fails */
+	LR_EXEC_AUTO,	 /* unset: the helper service, else join, else the runtime's exec */
+	LR_EXEC_SERVICE, /* "service": the infra's helper service only */
 	LR_EXEC_DIRECT,	 /* "direct": join only */
 	LR_EXEC_RUNTIME, /* "runtime": the runtime's exec only */
 };
@@ -90,9 +91,9 @@ void lr_ctx_free(struct lr_ctx *ctx);
 
 /*
  * Fills the defaults of DESIGN.md's Contract 2, reads the environment the launcher honours
- * ($RCI_EXEC: anything but unset, "direct" or "runtime" is a usage error) and opens the state
- * dir of the caller's user namespace (statekey.h; state.h, created 0700). The state dir given as
- * ctx->state.dir (--root) is the base the keys live under.
+ * ($RCI_EXEC: anything but unset, "service", "direct" or "runtime" is a usage error) and opens the
+ * state dir of the caller's user namespace (statekey.h; state.h, created 0700). The state dir given
+ * as ctx->state.dir (--root) is the base the keys live under.
  */
 int lr_ctx_setup(struct lr_ctx *ctx, rci_error_t *err);
 

@@ -7,6 +7,11 @@
  * fds stay open but close-on-exec: fd 3 is the write end of slirp4netns' exit pipe, and
  * slirp4netns must end exactly when this process does.
  *
+ * It starts the helper service (`rootless-cni-infra serve`, svc.h) before it writes its pid, so
+ * the launcher's first helper call finds it; a service that cannot start or dies only costs
+ * speed: the launcher then joins the namespaces and execs the helper, as before. On SIGTERM the
+ * service stops first, so that no helper command starts during the teardown.
+ *
  * It is no subreaper (issue 13): the helpers that attach containers are the launcher's
  * children, joined to the infra's namespaces from outside (or the runtime's, by `exec`), never
  * this process's descendants, so the daemons they start (dnsname's dnsmasq) could not be
@@ -24,6 +29,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -46,12 +52,54 @@ static int write_pid(rci_error_t *err)
 	return rci_write_file_atomic_at(dfd, "infra.pid", buf, (size_t)n, 0644, err);
 }
 
-static void reap(void)
+/* How long the init waits for the service to listen; without it the launcher only is slower. */
+#define SERVICE_READY_MS 2000
+
+/*
+ * Starts `HELPER serve --ready-fd 3` and waits until it listens (it writes a byte on fd 3).
+ * Returns its pid, or -1 after a warning: the infra works without it.
+ */
+static pid_t start_service(const char *helper)
+{
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		rci_warning("helper service: pipe: %s", strerror(errno));
+		return -1;
+	}
+	char *argv[] = {(char *)helper, "serve", "--ready-fd", "3", NULL};
+	struct rci_spawn sp;
+	rci_spawn_init_daemon(&sp, helper, argv, 2, &ready[1], 1);
+	sp.die_with_parent = true;
+	rci_error_t err = NULL;
+	pid_t pid = rci_spawn_start(&sp, &err);
+	close(ready[1]);
+	if (pid < 0) {
+		cleanup_free char *text = rci_error_text(err);
+		rci_warning("helper service: %s", text);
+		rci_error_release(&err);
+		close(ready[0]);
+		return -1;
+	}
+	struct pollfd p = {.fd = ready[0], .events = POLLIN};
+	char c;
+	if (poll(&p, 1, SERVICE_READY_MS) != 1 || read(ready[0], &c, 1) != 1)
+		rci_warning("helper service (pid %d) is not ready", (int)pid);
+	close(ready[0]);
+	return pid;
+}
+
+static void reap(pid_t *service)
 {
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == *service) {
+			cleanup_free char *how = rci_describe_wstatus(status);
+			rci_warning("helper service %s; helpers are exec'd from now on", how);
+			*service = -1;
+		}
 		rci_debug("reaped %d", (int)pid);
+	}
 }
 
 static int teardown(const char *helper, bool debug)
@@ -131,6 +179,7 @@ int main(int argc, char **argv)
 		rci_error_log("signalfd: %s", strerror(errno));
 		return 1;
 	}
+	pid_t service = start_service(helper);
 	rci_error_t err = NULL;
 	if (write_pid(&err) < 0) {
 		cleanup_free char *text = rci_error_text(err);
@@ -151,12 +200,14 @@ int main(int argc, char **argv)
 		}
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			reap();
+			reap(&service);
 			break;
 		case SIGTERM:
 		case SIGINT:
 		case SIGQUIT: {
 			rci_debug("signal %d: releasing every attachment", (int)si.ssi_signo);
+			if (service > 0)
+				kill(service, SIGTERM);
 			return teardown(helper, debug);
 		}
 		default:

@@ -355,7 +355,7 @@ tmp_fallback() { env -u XDG_RUNTIME_DIR "$L" "$@"; }
 	assert_status 2
 	assert_one_stderr_line
 	# shellcheck disable=SC2016 # backticks are literal
-	assert_stderr_contains '$RCI_EXEC `bogus`: must be `direct` or `runtime` (or unset)'
+	assert_stderr_contains '$RCI_EXEC `bogus`: must be `service`, `direct` or `runtime` (or unset)'
 	assert_gone
 }
 

@@ -32,7 +32,7 @@ CHAIN=(bridge rootless-cni-dns)
 	assert_step launcher config 'network `default` from `[^`]*/default.conflist`'
 	assert_step launcher runtime 'runc (create|start): ok.*'
 	assert_step launcher infra 'started: pid [0-9]+, runtime runc \(/[^)]*\), slirp4netns pid [0-9]+'
-	assert_step launcher exec 'helper alloc via namespace join \(user, mnt, net\) \(infra pid [0-9]+\): exited with status 0'
+	assert_step launcher exec 'helper alloc via the helper service \(infra pid [0-9]+\): exited with status 0'
 	assert_step infra netns 'created `/run/rootless-cni-infra/netns/c1` .*'
 	local p
 	for p in "${CHAIN[@]}"; do
@@ -118,7 +118,10 @@ CHAIN=(bridge rootless-cni-dns)
 	run --separate-stderr launcher --debug exec -- list
 	assert_status 0
 	jq -e '.[0].id == "c1"' <<<"$output" >/dev/null || fail "stdout: $output"
-	assert_step launcher exec 'helper list via namespace join .*: exited with status 0'
+	assert_step launcher exec 'helper list via the helper service .*: exited with status 0'
+	RCI_EXEC=direct run --separate-stderr launcher --debug exec -- list
+	assert_status 0
+	assert_step launcher exec 'helper list via namespace join \(user, mnt, net\) \(infra pid [0-9]+\): exited with status 0'
 	RCI_EXEC=runtime run --separate-stderr launcher --debug exec -- is-idle
 	assert_status 0
 	assert_step launcher exec 'helper is-idle via runc exec \(infra pid [0-9]+\): exited with status 0'
