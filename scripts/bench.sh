@@ -363,6 +363,7 @@ paste "$samples/launcher_noop_alloc" "$samples/launcher_noop_dealloc" |
 
 log "row 6: exec path ($N_FAST is-idle each way)"
 for i in $(seq "$N_FAST"); do
+	RCI_EXEC=service sample exec_service "${L[@]}" exec -- is-idle
 	RCI_EXEC=direct sample exec_direct "${L[@]}" exec -- is-idle
 	RCI_EXEC=runtime sample exec_runtime "${L[@]}" exec -- is-idle
 done
