@@ -40,9 +40,9 @@ struct rci_spawn {
 	size_t max_output; /* per captured stream; 0 = unlimited */
 	long timeout_ms;   /* <= 0: no deadline */
 	/*
-	 * Runs in the child before execve; returns < 0 with errno set to fail the spawn. It runs
-	 * between fork and exec: async-signal-safe calls only (no malloc) if the parent may have
-	 * other threads.
+	 * Runs in the child before execve; returns < 0 with errno set to fail the spawn. The child
+	 * shares the parent's memory until it execs (CLONE_VM | CLONE_VFORK, spawn_core.h):
+	 * syscalls only, no malloc, no write to memory the parent reads afterwards.
 	 */
 	int (*child_setup)(void *data);
 	void *child_data;

@@ -13,14 +13,16 @@
  * DOC: the fork/exec core under both front ends of spawn.h (rci_spawn_run: run to completion;
  * rci_spawn_start: start detached). Not for other callers.
  *
- * The parent blocks every signal around fork(), so the child starts with no handler of ours
- * running. The child, async-signal-safe calls only (the parent may hold malloc's lock in another
- * thread): every signal back to its default and an empty mask; its own process group or
- * session; PR_SET_PDEATHSIG then a check that its parent is still the spawner (a parent dead
- * before the prctl() sends nothing); every source fd moved above the target range before any
- * dup2() (so none clobbers another, whatever numbers the caller's fds have), then onto 0, 1, 2,
- * 3...; everything above close-on-exec; the setup hook; execve(). An exec failure reaches the
- * parent as its errno over a close-on-exec pipe (EOF means the exec happened).
+ * The child is started with clone(CLONE_VM | CLONE_VFORK) (fork() in sanitizer builds): it
+ * shares our memory and we wait until it execs or exits, so it copies no page table and we take
+ * no copy-on-write fault afterwards. The parent blocks every signal around the clone, so the
+ * child starts with no handler of ours running. The child makes syscalls only (no malloc, no
+ * write to memory we read later): every signal back to its default and an empty mask; its own
+ * process group or session; PR_SET_PDEATHSIG then a check that its parent is still the spawner (a
+ * parent dead before the prctl() sends nothing); every source fd moved above the target range
+ * before any dup2() (so none clobbers another, whatever numbers the caller's fds have), then onto
+ * 0, 1, 2, 3...; everything above close-on-exec; the setup hook; execve(). An exec failure reaches
+ * the parent as its errno over a close-on-exec pipe (EOF means the exec happened).
  */
 
 /* What a front end decided; every fd is a real one (the front end supplies /dev/null). */

@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -359,9 +360,11 @@ static int failing_setup(void *data)
 	return -1;
 }
 
+/* A syscall that changes the child, not us: the child shares our memory until it execs. */
 static int marking_setup(void *data)
 {
-	return setenv("UNUSED", (const char *)data, 1); /* runs in the child only */
+	umask((mode_t)(uintptr_t)data);
+	return 0;
 }
 
 /* child_setup runs before exec; its failure (with errno) fails the spawn. */
@@ -381,11 +384,16 @@ static void test_spawn_child_setup(void **state)
 	assert_int_equal(rci_spawn_run(&sp, &res, &err), -1);
 	UT_ERR_CONTAINS(err, "Operation not permitted");
 	rci_error_release(&err);
+	char *sh_argv[] = {"sh", "-c", "umask", NULL};
+	sp.path = "/bin/sh";
+	sp.argv = sh_argv;
 	sp.child_setup = marking_setup;
-	sp.child_data = "x";
+	sp.child_data = (void *)(uintptr_t)0077;
+	mode_t ours = umask(0022);
 	ut_assert_ok(rci_spawn_run(&sp, &res, &err), &err);
 	assert_int_equal(res.exit_code, 0);
-	assert_null(getenv("UNUSED"));
+	assert_string_equal(res.out, "0077\n");
+	assert_int_equal(umask(ours), 0022); /* ours is untouched */
 	rci_spawn_result_free(&res);
 }
 
