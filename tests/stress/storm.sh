@@ -101,13 +101,16 @@ if [ "$(jq -r .running <<<"$status")" = true ]; then
 	}
 	attached=$(jq length "$work/list.json")
 	"$here/invariants.sh" "/proc/$pid/root" "$work/list.json" || bad=1
-	# Processes of the infra (its mount namespace): its init only (every helper call and
-	# plugin has ended).
+	# Processes of the infra (its mount namespace): its init and the init's helper service
+	# only (every helper call, in a worker the service forked, and every plugin has ended).
 	extra=
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		if [ "$p" != "$pid" ] && [[ /proc/$p/ns/mnt -ef /proc/$pid/ns/mnt ]]; then
-			extra+="$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null); "
+			args=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+			ppid=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+			[[ "$args" == */rootless-cni-infra\ serve\ * && "$ppid" == "$pid" ]] && continue
+			extra+="$p $args; "
 		fi
 	done
 	[ -z "$extra" ] || {
