@@ -51,16 +51,24 @@ static int install_fds(const struct rci_svc_request *req)
 	for (size_t i = 0; i < req->n_fds; i++)
 		if (dup2(staged[i], (int)i) < 0)
 			return -1;
-	/* The listening socket, the signalfd and every client connection are the service's. */
+	/*
+	 * The listening socket, the signalfd and every client connection are the service's: a
+	 * worker holding the listener would keep clients connecting to a service that is gone.
+	 */
 	if (syscall(SYS_close_range, (unsigned)req->n_fds, ~0U, 0) == 0)
 		return 0;
-	for (int fd = (int)req->n_fds; fd < 1024; fd++)
-		close(fd);
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = (long)req->n_fds; fd < (max > 0 ? max : 65536); fd++)
+		close((int)fd);
 	return 0;
 }
 
+/* Set in workers: `serve` there would take the service's socket over. */
+static bool in_worker;
+
 static __attribute__((noreturn)) void run_worker(struct rci_svc_request *req)
 {
+	in_worker = true;
 	sigset_t none;
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -70,6 +78,8 @@ static __attribute__((noreturn)) void run_worker(struct rci_svc_request *req)
 	/* Its own group, as an exec'd helper has: the service kills it with what it started. */
 	if (setpgid(0, 0) < 0 || install_fds(req) < 0 || chdir("/") < 0)
 		_exit(127);
+	/* The files it creates get the modes an exec'd helper of that client would give them. */
+	umask((mode_t)req->umask);
 	clearenv();
 	for (size_t i = 0; req->envp[i]; i++)
 		putenv(req->envp[i]);
@@ -92,8 +102,12 @@ static void accept_one(struct server *s)
 	int conn = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return;
-	/* A client sends its request right after connecting; none may stall the service. */
-	struct timeval tv = {.tv_sec = 2};
+	/*
+	 * A client sends its request right after connecting; none may stall the service for
+	 * long. What we cannot read, or may not serve, is refused: the client then runs the
+	 * command another way (exec'ing the helper), since nothing ran here.
+	 */
+	struct timeval tv = {.tv_usec = 500000};
 	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	struct rci_svc_request req;
 	rci_error_t err = NULL;
@@ -103,6 +117,7 @@ static void accept_one(struct server *s)
 			rci_warning("helper service: %s", text);
 			rci_error_release(&err);
 		}
+		rci_svc_send_status(conn, RCI_SVC_REFUSED, 0);
 		close(conn);
 		return;
 	}
@@ -111,12 +126,16 @@ static void accept_one(struct server *s)
 		close(s->listen_fd);
 		run_worker(&req);
 	}
+	int fork_errno = errno;
 	rci_svc_request_clear(&req);
 	if (pid < 0) {
-		rci_warning("helper service: fork: %s", strerror(errno));
+		rci_warning("helper service: fork: %s", strerror(fork_errno));
+		rci_svc_send_status(conn, RCI_SVC_REFUSED, 0);
 		close(conn);
 		return;
 	}
+	/* From here too: a client that hangs up at once must find the group to kill. */
+	setpgid(pid, pid);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->w = xrealloc(s->w, s->cap * sizeof(*s->w));
@@ -157,6 +176,7 @@ static void drop_client(struct server *s, size_t i)
 	close(s->w[i].conn);
 	s->w[i].conn = -1;
 	kill(-s->w[i].pid, SIGKILL);
+	kill(s->w[i].pid, SIGKILL);
 }
 
 static int listen_on(const char *path, rci_error_t *err)
@@ -203,6 +223,9 @@ static int parse_ready_fd(int argc, char **argv, int *ready_fd, rci_error_t *err
 int cmd_serve(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 {
 	int ready_fd;
+	if (in_worker)
+		return rci_make_error_kind(err, RCI_ERR_USAGE, 0,
+					   "`serve` cannot run inside the helper service");
 	if (parse_ready_fd(argc, argv, &ready_fd, err) < 0)
 		return -1;
 	cleanup_free char *path = xasprintf("%s/helper.sock", ctx->state_dir);
@@ -227,33 +250,36 @@ int cmd_serve(struct rci_ctx *ctx, int argc, char **argv, rci_error_t *err)
 		close(ready_fd);
 	}
 	rci_debug("helper service listening on `%s`", path);
-	for (bool stop = false; !stop;) {
-		struct pollfd *pfd = xmalloc0((2 + s.n) * sizeof(*pfd));
+	/*
+	 * On SIGTERM the listener goes first (no new command starts), then the service waits for
+	 * its workers and answers them: their clients wait for what the commands did.
+	 */
+	for (bool stopping = false; !stopping || s.n > 0;) {
+		size_t n = s.n;
+		struct pollfd *pfd = xmalloc0((2 + n) * sizeof(*pfd));
 		pfd[0] = (struct pollfd){.fd = s.listen_fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = s.sig_fd, .events = POLLIN};
-		for (size_t i = 0; i < s.n; i++)
+		for (size_t i = 0; i < n; i++)
 			pfd[2 + i] = (struct pollfd){.fd = s.w[i].conn, .events = POLLIN};
-		size_t n = s.n;
 		if (poll(pfd, 2 + n, -1) > 0) {
 			for (size_t i = n; i-- > 0;)
 				if (pfd[2 + i].revents && s.w[i].conn == pfd[2 + i].fd)
 					drop_client(&s, i);
 			struct signalfd_siginfo si;
 			while (read(s.sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				stop |= si.ssi_signo != SIGCHLD;
+				stopping |= si.ssi_signo != SIGCHLD;
 			reap_workers(&s);
-			if (!stop && pfd[0].revents)
+			if (stopping && s.listen_fd >= 0) {
+				unlink(path);
+				close(s.listen_fd);
+				s.listen_fd = -1;
+			} else if (!stopping && pfd[0].revents) {
 				accept_one(&s);
+			}
 		}
 		free(pfd);
 	}
-	/* Workers finish what they started: their clients still wait for the files they write. */
-	unlink(path);
-	close(s.listen_fd);
 	close(s.sig_fd);
-	for (size_t i = 0; i < s.n; i++)
-		if (s.w[i].conn >= 0)
-			close(s.w[i].conn);
 	free(s.w);
 	return 0;
 }

@@ -207,9 +207,11 @@ int lr_call_helper(const struct lr_ctx *ctx, const struct lr_infra *inf, char *c
 		}
 		if (ctx->exec_mode == LR_EXEC_SERVICE)
 			return rci_make_error(err, ENOENT,
-					      "the infra `%s` (pid %d) has no helper service",
+					      "the infra `%s` (pid %d) has no helper service that "
+					      "takes the request",
 					      ctx->key, (int)inf->pid);
-		rci_debug_step("exec", t0, "no helper service in the infra; joining it");
+		rci_debug_step("exec", t0,
+			       "no helper service in the infra, or it refused; joining it");
 	}
 	if (ctx->exec_mode != LR_EXEC_RUNTIME) {
 		rci_error_t tmp = NULL;

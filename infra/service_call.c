@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,7 +70,12 @@ static bool sink_read(struct sink *s, size_t max, bool *overflow)
 	return true;
 }
 
-/* Reads both pipes and the answer until all three are done, the deadline or the cap. */
+/*
+ * Reads both pipes and the answer until all three are done, the deadline or the cap. Returns 0,
+ * 2 when the service refused the request (it ran nothing), or -1 with *err. At the deadline or
+ * the cap we hang up, which makes the service kill the worker: reported as rci_spawn_run
+ * reports its own kill.
+ */
 static int collect(int sock, struct sink *out, struct sink *errs, long timeout_ms,
 		   size_t max_output, struct rci_spawn_result *res, rci_error_t *err)
 {
@@ -89,18 +95,21 @@ static int collect(int sock, struct sink *out, struct sink *errs, long timeout_m
 			return rci_make_error(err, errno, "poll");
 		if (r == 0) {
 			res->timed_out = true;
+			res->term_signal = SIGKILL;
 			return 0;
 		}
 		if (p[1].revents)
 			sink_read(out, max_output, &res->overflow);
 		if (p[2].revents)
 			sink_read(errs, max_output, &res->overflow);
-		if (res->overflow)
+		if (res->overflow) {
+			res->term_signal = SIGKILL;
 			return 0;
+		}
 		if (!answered && p[0].revents) {
 			int st = rci_svc_recv_status(sock, &res->exit_code, &res->term_signal, err);
-			if (st < 0)
-				return -1;
+			if (st < 0 || st == 2)
+				return st;
 			if (st == 1)
 				return rci_make_error(err, ECONNRESET,
 						      "the helper service ended without an answer");
@@ -140,7 +149,7 @@ int lr_call_service(const struct lr_infra *inf, char *const *argv, char *const *
 		if (st == 1)
 			rci_make_error(err, ECONNRESET,
 				       "the helper service ended without an answer");
-		return st == 0 ? 0 : -1;
+		return st == 2 ? 1 : st == 0 ? 0 : -1;
 	}
 	close(out_p[1]);
 	close(err_p[1]);
@@ -154,9 +163,9 @@ int lr_call_service(const struct lr_infra *inf, char *const *argv, char *const *
 	res->out_len = so.len;
 	res->err = se.buf ? se.buf : xstrdup("");
 	res->err_len = se.len;
-	if (ret < 0)
+	if (ret != 0)
 		rci_spawn_result_free(res);
-	return ret;
+	return ret == 2 ? 1 : ret;
 fail:
 	for (int i = 0; i < 2; i++) {
 		if (out_p[i] >= 0)

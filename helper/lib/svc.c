@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 static const char magic[4] = {'R', 'C', 'I', '1'};
 
@@ -33,14 +34,17 @@ int rci_svc_send_request(int sock, char *const *argv, char *const *envp, const i
 			 size_t n_fds, rci_error_t *err)
 {
 	size_t argc, envc;
-	size_t len = 12 + strings_size(argv, &argc) + strings_size(envp, &envc);
+	size_t len = 16 + strings_size(argv, &argc) + strings_size(envp, &envc);
 	if (len > RCI_SVC_MAX_MSG || n_fds > RCI_SVC_MAX_FDS || argc == 0)
 		return rci_make_error(err, E2BIG, "helper service request");
 	cleanup_free char *buf = xmalloc0(len);
 	memcpy(buf, magic, 4);
 	put_u32(buf + 4, (uint32_t)argc);
 	put_u32(buf + 8, (uint32_t)envc);
-	char *p = buf + 12;
+	mode_t mask = umask(0);
+	umask(mask);
+	put_u32(buf + 12, (uint32_t)mask);
+	char *p = buf + 16;
 	for (size_t i = 0; i < argc; i++)
 		p = stpcpy(p, argv[i]) + 1;
 	for (size_t i = 0; i < envc; i++)
@@ -131,10 +135,11 @@ int rci_svc_recv_request(int sock, struct rci_svc_request *req, rci_error_t *err
 				close(fd);
 		}
 	}
-	const char *p = buf + 12, *end = buf + n;
-	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n < 12 || memcmp(buf, magic, 4) != 0)
+	const char *p = buf + 16, *end = buf + n;
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n < 16 || memcmp(buf, magic, 4) != 0)
 		goto bad;
 	uint32_t argc = get_u32(buf + 4), envc = get_u32(buf + 8);
+	req->umask = get_u32(buf + 12) & 0777;
 	if (argc == 0 || argc > RCI_SVC_MAX_MSG || envc > RCI_SVC_MAX_MSG)
 		goto bad;
 	req->argv = take_strings(&p, end, argc);
@@ -162,7 +167,10 @@ int rci_svc_recv_status(int sock, int *exit_code, int *term_signal, rci_error_t 
 	do
 		n = recv(sock, buf, sizeof(buf), 0);
 	while (n < 0 && errno == EINTR);
-	if (n == 0 || (n < 0 && errno == ECONNRESET))
+	/* Reset: the service closed its listener before it accepted us (it was stopping). */
+	if (n < 0 && errno == ECONNRESET)
+		return 2;
+	if (n == 0)
 		return 1;
 	if (n < 0)
 		return rci_make_error(err, errno, "receive from the helper service");
@@ -170,5 +178,5 @@ int rci_svc_recv_status(int sock, int *exit_code, int *term_signal, rci_error_t 
 		return rci_make_error(err, EPROTO, "malformed answer from the helper service");
 	*exit_code = (int)get_u32(buf + 4);
 	*term_signal = (int)get_u32(buf + 8);
-	return 0;
+	return *exit_code == RCI_SVC_REFUSED ? 2 : 0;
 }

@@ -10,13 +10,14 @@
  * It starts the helper service (`rootless-cni-infra serve`, svc.h) before it writes its pid, so
  * the launcher's first helper call finds it; a service that cannot start or dies only costs
  * speed: the launcher then joins the namespaces and execs the helper, as before. On SIGTERM the
- * service stops first, so that no helper command starts during the teardown.
+ * service stops first (SERVICE_STOP_MS at most: it closes its socket, then waits for the
+ * commands it runs), so that no helper command runs during the teardown.
  *
- * It is no subreaper (issue 13): the helpers that attach containers are the launcher's
- * children, joined to the infra's namespaces from outside (or the runtime's, by `exec`), never
- * this process's descendants, so the daemons they start (dnsname's dnsmasq) could not be
- * adopted here; the launcher's stop kills them (its mount namespace and root sweeps). It still
- * reaps whatever the kernel gives it, as pid 1 of a PID namespace of its own must (an engine
+ * It is no subreaper (issue 13): the helpers that attach containers are the service's workers
+ * or the launcher's children joined to the infra's namespaces from outside (or the runtime's,
+ * by `exec`), and the daemons they start (dnsmasq) leave their sessions, so nothing would be
+ * adopted here that the launcher's stop does not kill (its mount namespace and root sweeps). It
+ * still reaps whatever the kernel gives it, as pid 1 of a PID namespace of its own must (an engine
  * running the image without --pid=host).
  */
 #include "error.h"
@@ -54,6 +55,8 @@ static int write_pid(rci_error_t *err)
 
 /* How long the init waits for the service to listen; without it the launcher only is slower. */
 #define SERVICE_READY_MS 2000
+/* How long the teardown waits for the service's running commands (each plugin has 60 s). */
+#define SERVICE_STOP_MS 30000
 
 /*
  * Starts `HELPER serve --ready-fd 3` and waits until it listens (it writes a byte on fd 3).
@@ -86,6 +89,21 @@ static pid_t start_service(const char *helper)
 		rci_warning("helper service (pid %d) is not ready", (int)pid);
 	close(ready[0]);
 	return pid;
+}
+
+static void stop_service(pid_t service)
+{
+	int ws;
+	rci_error_t err = NULL;
+	kill(service, SIGTERM);
+	if (rci_spawn_wait(service, SERVICE_STOP_MS, &ws, &err) == 0)
+		return;
+	if (err) {
+		cleanup_free char *text = rci_error_text(err);
+		rci_warning("helper service: %s", text);
+		rci_error_release(&err);
+	}
+	rci_warning("helper service (pid %d) still runs commands; releasing anyway", (int)service);
 }
 
 static void reap(pid_t *service)
@@ -207,7 +225,7 @@ int main(int argc, char **argv)
 		case SIGQUIT: {
 			rci_debug("signal %d: releasing every attachment", (int)si.ssi_signo);
 			if (service > 0)
-				kill(service, SIGTERM);
+				stop_service(service);
 			return teardown(helper, debug);
 		}
 		default:

@@ -63,6 +63,12 @@ service_pid() {
 	for f in list bad missing; do
 		diff "$WORK/$f.service" "$WORK/$f.direct" || fail "$f differs"
 	done
+	# A worker cannot become a second service (it would take the socket over).
+	RCI_EXEC=service run --separate-stderr launcher exec -- serve
+	assert_status 2
+	assert_stderr_contains "cannot run inside the helper service"
+	RCI_EXEC=service run launcher exec -- is-idle
+	assert_status 0
 	jq -e 'length == 1 and .[0].id == "a"' "$WORK/list.service"
 	launcher dealloc a default
 	assert_gone
@@ -76,7 +82,8 @@ service_pid() {
 	wait_until 10 test -z "$(service_pid)"
 	run --separate-stderr launcher --debug alloc a default
 	assert_status 0
-	[[ "$stderr" == *"no helper service in the infra; joining it"* ]] || fail "$stderr"
+	[[ "$stderr" == *"no helper service in the infra, or it refused; joining it"* ]] ||
+		fail "$stderr"
 	[[ "$stderr" == *"via namespace join"* ]] || fail "$stderr"
 	# RCI_EXEC=service insists on it: one line, exit 1, nothing attached.
 	RCI_EXEC=service run --separate-stderr launcher alloc b default
@@ -92,11 +99,12 @@ service_pid() {
 @test "helper service: a malformed request is refused and the service keeps serving" {
 	launcher start >/dev/null
 	sock="/proc/$(infra_pid)/root/run/rootless-cni-infra/helper.sock"
-	# Garbage, a request without fds, and a client that leaves without a word.
+	# Garbage, a request without fds, and a client that leaves without a word: the first two
+	# are refused (exit code -1: nothing ran, the launcher would exec the helper instead).
 	run python3 - "$sock" <<'PY'
 import socket, sys, struct
 out = []
-for payload in (b"junk", b"RCI1" + struct.pack("<II", 2, 0) + b"x\0list\0", None):
+for payload in (b"junk", b"RCI1" + struct.pack("<III", 2, 0, 0o22) + b"x\0list\0", None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(sys.argv[1])
     if payload is None:
@@ -104,12 +112,12 @@ for payload in (b"junk", b"RCI1" + struct.pack("<II", 2, 0) + b"x\0list\0", None
         continue
     s.send(payload)
     s.settimeout(10)
-    out.append(repr(s.recv(64)))
+    out.append(repr(struct.unpack("<4sii", s.recv(64))))
     s.close()
 print(" ".join(out))
 PY
 	assert_status 0
-	[ "$output" = "b'' b''" ] || fail "answers: $output"
+	[ "$output" = "(b'RCI1', -1, 0) (b'RCI1', -1, 0)" ] || fail "answers: $output"
 	[ -n "$(service_pid)" ] || fail "the service died"
 	run --separate-stderr launcher --debug alloc a default
 	assert_status 0
