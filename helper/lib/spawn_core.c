@@ -122,6 +122,7 @@ fail:
 	_exit(127);
 }
 
+#ifndef __SANITIZE_ADDRESS__
 struct child_args {
 	const struct rci_child *c;
 	pid_t parent;
@@ -133,6 +134,7 @@ static int child_entry(void *data)
 	const struct child_args *a = data;
 	child(a->c, a->parent, a->status_fd);
 }
+#endif
 
 /*
  * The child shares our memory until it execs (CLONE_VM | CLONE_VFORK; we are suspended till
