@@ -15,68 +15,22 @@
  * every address of prevResult inside our ranges is one of them. Errors are CNI error objects
  * on stdout, exit 1.
  */
-#include "fs.h"
 #include "ipam_alloc.h"
 #include "ipam_result.h"
 #include "ipam_store.h"
 #include "json.h"
+#include "own_plugin.h"
 #include "util.h"
-#include "validate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_STDIN (1 << 20)
-
-static const char *const versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0"};
-
-/* CNI error codes (SPEC section 5) and ours (100 and up). */
+/* Our codes (own_plugin.h has the spec's). */
 enum {
-	E_VERSION = 1,
-	E_ENV = 4,
-	E_DECODE = 6,
-	E_CONFIG = 7,
 	E_STORE = 100, /* the leases file: unreadable, corrupt, not writable */
 	E_ALLOC = 101, /* no address: the range is full, a requested one is taken or outside */
 	E_CHECK = 102, /* CHECK found the attachment's leases missing */
 };
-
-static int fail(const char *version, int code, const char *msg, const char *details)
-{
-	cleanup_json json_object *o = json_object_new_object();
-	json_object_object_add(o, "cniVersion",
-			       json_object_new_string(version ? version : "1.0.0"));
-	json_object_object_add(o, "code", json_object_new_int(code));
-	json_object_object_add(o, "msg", json_object_new_string(msg));
-	if (details && *details)
-		json_object_object_add(o, "details", json_object_new_string(details));
-	printf("%s\n", rci_json_str(o));
-	return 1;
-}
-
-static int fail_err(const char *version, int code, const char *msg, rci_error_t *err)
-{
-	cleanup_free char *text = rci_error_text(*err);
-	rci_error_release(err);
-	return fail(version, code, msg, text);
-}
-
-static bool supported(const char *v)
-{
-	for (size_t i = 0; v && i < RCI_ARRAY_SIZE(versions); i++)
-		if (strcmp(v, versions[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The network's name and the container's ID go into the leases file and a path: validate.h. */
-static bool valid_name(const char *n)
-{
-	rci_error_t err = NULL;
-	int r = rci_validate_name("name", n, RCI_ID_MAX, &err);
-	rci_error_release(&err);
-	return r == 0;
-}
 
 struct request {
 	const char *command, *id, *ifname;
@@ -97,21 +51,17 @@ static void want_push(struct request *r, struct rci_ipam_ip ip)
 	r->want[r->n_want++] = ip;
 }
 
-/* IP=A[,B] of CNI_ARGS ("K=V;K=V"), as host-local reads it; 0 or the exit status printed. */
+/* IP=A[,B] of CNI_ARGS, as host-local reads it; 0 or the exit status printed. */
 static int want_from_args(struct request *r)
 {
-	const char *args = getenv("CNI_ARGS");
-	cleanup_strv char **pairs = rci_strv_split(args ? args : "", ';');
-	for (size_t i = 0; pairs && pairs[i]; i++) {
-		if (strncmp(pairs[i], "IP=", 3))
-			continue;
-		cleanup_strv char **ips = rci_strv_split(pairs[i] + 3, ',');
-		for (size_t k = 0; ips && ips[k]; k++) {
-			struct rci_ipam_ip ip;
-			if (rci_ipam_ip_parse(ips[k], &ip) < 0)
-				return fail(r->version, E_ENV, "invalid IP in CNI_ARGS", ips[k]);
-			want_push(r, ip);
-		}
+	cleanup_free char *value = cni_own_arg("IP");
+	cleanup_strv char **ips = value ? rci_strv_split(value, ',') : NULL;
+	for (size_t k = 0; ips && ips[k]; k++) {
+		struct rci_ipam_ip ip;
+		if (rci_ipam_ip_parse(ips[k], &ip) < 0)
+			return cni_own_fail(r->version, CNI_E_ENV, "invalid IP in CNI_ARGS",
+					    ips[k]);
+		want_push(r, ip);
 	}
 	return 0;
 }
@@ -122,14 +72,15 @@ static int want_from_list(struct request *r, json_object *list, const char *what
 	if (!list)
 		return 0;
 	if (!json_object_is_type(list, json_type_array))
-		return fail(r->version, E_CONFIG, "requested IPs must be an array", what);
+		return cni_own_fail(r->version, CNI_E_CONFIG, "requested IPs must be an array",
+				    what);
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *e = json_object_array_get_idx(list, i);
 		struct rci_ipam_ip ip;
 		const char *s =
 		    json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
 		if (rci_ipam_ip_parse_cidr(s, &ip) < 0)
-			return fail(r->version, E_CONFIG, "invalid requested IP", what);
+			return cni_own_fail(r->version, CNI_E_CONFIG, "invalid requested IP", what);
 		want_push(r, ip);
 	}
 	return 0;
@@ -156,54 +107,43 @@ static int load_requests(struct request *r)
 /* Checks the environment and the config; 0, or the exit status of the error printed. */
 static int load(struct request *r)
 {
-	r->command = getenv("CNI_COMMAND");
 	r->id = getenv("CNI_CONTAINERID");
 	r->ifname = getenv("CNI_IFNAME");
-	cleanup_free char *in = NULL;
-	size_t len = 0;
 	rci_error_t err = NULL;
-	if (rci_read_all_fd(0, MAX_STDIN, &in, &len, &err) < 0)
-		return fail_err(NULL, E_DECODE, "cannot read the network configuration", &err);
-	r->conf = rci_json_parse(in, len, "stdin", &err);
-	if (!r->conf || !json_object_is_type(r->conf, json_type_object)) {
-		if (!err)
-			rci_make_error(&err, 0, "not a JSON object");
-		return fail_err(NULL, E_DECODE, "decoding the network configuration", &err);
-	}
-	r->version = rci_json_get_string(r->conf, "cniVersion");
-	if (!supported(r->version))
-		return fail(NULL, E_VERSION, "incompatible CNI versions",
-			    "rootless-cni-ipam supports 0.3.0, 0.3.1, 0.4.0 and 1.0.0");
+	int ret = cni_own_read_conf("rootless-cni-ipam", &r->conf, &r->version);
+	if (ret)
+		return ret;
 	r->network = rci_json_get_string(r->conf, "name");
-	if (!valid_name(r->network))
-		return fail(r->version, E_CONFIG, "invalid network name", r->network);
+	if (!cni_own_valid_name(r->network))
+		return cni_own_fail(r->version, CNI_E_CONFIG, "invalid network name", r->network);
 	r->ipam = rci_json_get_type(r->conf, "ipam", json_type_object);
 	if (!r->ipam)
-		return fail(r->version, E_CONFIG, "missing `ipam` object", NULL);
+		return cni_own_fail(r->version, CNI_E_CONFIG, "missing `ipam` object", NULL);
 	json_object *dd = NULL;
 	r->data_dir = RCI_IPAM_DATA_DIR;
 	if (json_object_object_get_ex(r->ipam, "dataDir", &dd)) {
 		r->data_dir = rci_json_get_string(r->ipam, "dataDir");
 		if (!r->data_dir || r->data_dir[0] != '/')
-			return fail(r->version, E_CONFIG, "dataDir must be an absolute path",
-				    r->data_dir);
+			return cni_own_fail(r->version, CNI_E_CONFIG,
+					    "dataDir must be an absolute path", r->data_dir);
 	}
-	if (!r->id || !valid_name(r->id))
-		return fail(r->version, E_ENV, "invalid or missing CNI_CONTAINERID", r->id);
-	if (!r->ifname || !*r->ifname || strlen(r->ifname) > 15 ||
-	    strpbrk(r->ifname, "/: \t\n\r") || !strcmp(r->ifname, ".") || !strcmp(r->ifname, ".."))
-		return fail(r->version, E_ENV, "invalid or missing CNI_IFNAME", r->ifname);
+	if (!r->id || !cni_own_valid_name(r->id))
+		return cni_own_fail(r->version, CNI_E_ENV, "invalid or missing CNI_CONTAINERID",
+				    r->id);
+	if (!cni_own_valid_ifname(r->ifname))
+		return cni_own_fail(r->version, CNI_E_ENV, "invalid or missing CNI_IFNAME",
+				    r->ifname);
 	/* DEL needs no range: it frees what the attachment holds, whatever the config says now. */
 	if (!strcmp(r->command, "DEL"))
 		return 0;
 	int n = rci_ipam_sets_parse(r->ipam, &r->sets, &err);
 	if (n < 0)
-		return fail_err(r->version, E_CONFIG, "invalid IPAM ranges", &err);
+		return cni_own_fail_err(r->version, CNI_E_CONFIG, "invalid IPAM ranges", &err);
 	r->n_sets = (size_t)n;
 	json_object *routes = NULL;
 	json_object_object_get_ex(r->ipam, "routes", &routes);
 	if (rci_ipam_routes_check(routes, &err) < 0)
-		return fail_err(r->version, E_CONFIG, "invalid IPAM routes", &err);
+		return cni_own_fail_err(r->version, CNI_E_CONFIG, "invalid IPAM routes", &err);
 	return load_requests(r);
 }
 
@@ -227,9 +167,9 @@ static int cmd_add(struct request *r)
 	r->got = xmalloc0(r->n_sets * sizeof(*r->got));
 	rci_error_t err = NULL;
 	if (rci_ipam_store_update(r->data_dir, r->network, true, add_locked, r, &err) < 0)
-		return fail_err(r->version, r->alloc_failed ? E_ALLOC : E_STORE,
-				r->alloc_failed ? "cannot allocate an address" : "the leases file",
-				&err);
+		return cni_own_fail_err(
+		    r->version, r->alloc_failed ? E_ALLOC : E_STORE,
+		    r->alloc_failed ? "cannot allocate an address" : "the leases file", &err);
 	json_object *routes = NULL, *dns = NULL;
 	json_object_object_get_ex(r->ipam, "routes", &routes);
 	json_object_object_get_ex(r->ipam, "dns", &dns);
@@ -250,7 +190,7 @@ static int cmd_del(struct request *r)
 {
 	rci_error_t err = NULL;
 	if (rci_ipam_store_update(r->data_dir, r->network, false, del_locked, r, &err) < 0)
-		return fail_err(r->version, E_STORE, "the leases file", &err);
+		return cni_own_fail_err(r->version, E_STORE, "the leases file", &err);
 	return 0;
 }
 
@@ -292,35 +232,20 @@ static int cmd_check(struct request *r)
 {
 	rci_error_t err = NULL;
 	if (rci_ipam_store_update(r->data_dir, r->network, false, check_locked, r, &err) < 0)
-		return fail_err(r->version, r->alloc_failed ? E_CHECK : E_STORE,
-				r->alloc_failed ? "the attachment's leases are missing"
-						: "the leases file",
-				&err);
-	return 0;
-}
-
-static int cmd_version(void)
-{
-	cleanup_json json_object *o = json_object_new_object();
-	json_object *list = json_object_new_array();
-	for (size_t i = 0; i < RCI_ARRAY_SIZE(versions); i++)
-		json_object_array_add(list, json_object_new_string(versions[i]));
-	json_object_object_add(o, "cniVersion", json_object_new_string("1.0.0"));
-	json_object_object_add(o, "supportedVersions", list);
-	printf("%s\n", rci_json_str(o));
+		return cni_own_fail_err(r->version, r->alloc_failed ? E_CHECK : E_STORE,
+					r->alloc_failed ? "the attachment's leases are missing"
+							: "the leases file",
+					&err);
 	return 0;
 }
 
 int main(void)
 {
-	const char *command = getenv("CNI_COMMAND");
-	if (command && !strcmp(command, "VERSION"))
-		return cmd_version();
-	if (!command ||
-	    (strcmp(command, "ADD") && strcmp(command, "DEL") && strcmp(command, "CHECK")))
-		return fail(NULL, E_ENV, "unknown CNI_COMMAND", command ? command : "(unset)");
 	struct request r = {0};
-	int ret = load(&r);
+	int ret;
+	if (cni_own_command(&r.command, &ret))
+		return ret;
+	ret = load(&r);
 	if (ret == 0) {
 		if (!strcmp(r.command, "ADD"))
 			ret = cmd_add(&r);
