@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "fs.h"
 #include "log.h"
+#include "spawn.h"
 #include "svc.h"
 #include "util.h"
 
@@ -69,12 +70,7 @@ static bool in_worker;
 static __attribute__((noreturn)) void run_worker(struct rci_svc_request *req)
 {
 	in_worker = true;
-	sigset_t none;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rci_signals_reset();
 	/* Its own group, as an exec'd helper has: the service kills it with what it started. */
 	if (setpgid(0, 0) < 0 || install_fds(req) < 0 || chdir("/") < 0)
 		_exit(127);

@@ -41,42 +41,13 @@ static int connect_service(const struct lr_infra *inf)
 	return fd;
 }
 
-struct sink {
-	int fd;
-	char *buf;
-	size_t len;
-};
-
-/* One read of @s into its buffer, at most @max in all; false at EOF (fd closed). */
-static bool sink_read(struct sink *s, size_t max, bool *overflow)
-{
-	char chunk[16384];
-	ssize_t n = read(s->fd, chunk, sizeof(chunk));
-	if (n < 0 && errno == EINTR)
-		return true;
-	if (n <= 0) {
-		close(s->fd);
-		s->fd = -1;
-		return false;
-	}
-	if (s->len + (size_t)n > max) {
-		*overflow = true;
-		n = (ssize_t)(max - s->len);
-	}
-	s->buf = xrealloc(s->buf, s->len + (size_t)n + 1);
-	memcpy(s->buf + s->len, chunk, (size_t)n);
-	s->len += (size_t)n;
-	s->buf[s->len] = '\0';
-	return true;
-}
-
 /*
  * Reads both pipes and the answer until all three are done, the deadline or the cap. Returns 0,
  * 2 when the service refused the request (it ran nothing), or -1 with *err. At the deadline or
  * the cap we hang up, which makes the service kill the worker: reported as rci_spawn_run
  * reports its own kill.
  */
-static int collect(int sock, struct sink *out, struct sink *errs, long timeout_ms,
+static int collect(int sock, struct rci_capture *out, struct rci_capture *errs, long timeout_ms,
 		   size_t max_output, struct rci_spawn_result *res, rci_error_t *err)
 {
 	long long deadline = timeout_ms > 0 ? rci_now_ms() + timeout_ms : 0;
@@ -99,9 +70,9 @@ static int collect(int sock, struct sink *out, struct sink *errs, long timeout_m
 			return 0;
 		}
 		if (p[1].revents)
-			sink_read(out, max_output, &res->overflow);
+			rci_capture_read(out, max_output, &res->overflow);
 		if (p[2].revents)
-			sink_read(errs, max_output, &res->overflow);
+			rci_capture_read(errs, max_output, &res->overflow);
 		if (res->overflow) {
 			res->term_signal = SIGKILL;
 			return 0;
@@ -153,7 +124,7 @@ int lr_call_service(const struct lr_infra *inf, char *const *argv, char *const *
 	}
 	close(out_p[1]);
 	close(err_p[1]);
-	struct sink so = {.fd = out_p[0]}, se = {.fd = err_p[0]};
+	struct rci_capture so = {.fd = out_p[0]}, se = {.fd = err_p[0]};
 	int ret = collect(sock, &so, &se, LR_SERVICE_TIMEOUT_MS, LR_SERVICE_MAX_OUTPUT, res, err);
 	if (so.fd >= 0)
 		close(so.fd);

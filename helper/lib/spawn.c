@@ -34,13 +34,7 @@ static void close_pair(int p[2])
 	}
 }
 
-struct stream {
-	int fd;
-	char *buf;
-	size_t len, cap;
-};
-
-static bool stream_read(struct stream *s, size_t max, bool *overflow)
+bool rci_capture_read(struct rci_capture *s, size_t max, bool *overflow)
 {
 	char chunk[16384];
 	ssize_t n = read(s->fd, chunk, sizeof(chunk));
@@ -72,7 +66,7 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 	int ret = -1;
 	pid_t pid = -1;
 	int pidfd = -1;
-	struct stream so = {.fd = -1}, se = {.fd = -1};
+	struct rci_capture so = {.fd = -1}, se = {.fd = -1};
 
 	*exec_errno = 0;
 	if ((sp->in_fd < 0 && pipe2(in, O_CLOEXEC) < 0) ||
@@ -166,9 +160,9 @@ static int spawn_once(const struct rci_spawn *sp, struct rci_spawn_result *res, 
 		}
 		if (r > 0) {
 			if (i_so >= 0 && pfd[i_so].revents)
-				stream_read(&so, sp->max_output, &res->overflow);
+				rci_capture_read(&so, sp->max_output, &res->overflow);
 			if (i_se >= 0 && pfd[i_se].revents)
-				stream_read(&se, sp->max_output, &res->overflow);
+				rci_capture_read(&se, sp->max_output, &res->overflow);
 			if (i_in >= 0 && pfd[i_in].revents) {
 				ssize_t w =
 				    write(in_fd, sp->input + in_off, sp->input_len - in_off);

@@ -65,6 +65,20 @@ struct rci_spawn_result {
 	size_t err_len;
 };
 
+/* A child's output as we read it: the fd (-1 once at EOF) and what came so far. */
+struct rci_capture {
+	int fd;
+	char *buf; /* NUL-terminated when not NULL */
+	size_t len, cap;
+};
+
+/*
+ * rci_capture_read() - one read() of @c's fd into its buffer, at most @max bytes in all (0: no
+ * cap; *@overflow is set when the cap cut it). Returns false at EOF or on an error, with the fd
+ * closed and set to -1.
+ */
+bool rci_capture_read(struct rci_capture *c, size_t max, bool *overflow);
+
 /* Initialises @sp with defaults: fds -1, no timeout, no cap, 5 ETXTBSY retries, no extras. */
 void rci_spawn_init(struct rci_spawn *sp);
 
@@ -115,6 +129,13 @@ void rci_spawn_kill_reap(pid_t pid);
  * confuses "exit 137" with SIGKILL.
  */
 char *rci_describe_wstatus(int wstatus);
+
+/*
+ * Every signal back to its default disposition and an empty mask: what a child of ours starts
+ * with (its parent's handlers, ignores and blocked signals are not its business).
+ * Async-signal-safe.
+ */
+void rci_signals_reset(void);
 
 /*
  * Marks every fd >= @from close-on-exec (close_range with a /proc/self/fd fallback that does not

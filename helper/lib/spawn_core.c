@@ -68,21 +68,26 @@ int rci_mark_fds_cloexec_from(int from)
 	return n < 0 ? -1 : 0;
 }
 
+void rci_signals_reset(void)
+{
+	sigset_t none;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Between fork and exec: async-signal-safe calls only, no allocation, _exit() never exit(). */
 static __attribute__((noreturn)) void child(const struct rci_child *c, pid_t parent, int status_fd)
 {
 	const struct rci_spawn *sp = c->sp;
 	int n = 3 + (int)c->n_extra;
 	int staged[3 + MAX_EXTRA];
-	sigset_t none;
 	int e;
 
 	/* Ignored signals stay ignored across exec (SIGPIPE is, in the launcher and the init). */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rci_signals_reset();
 	if (c->session) {
 		/* A daemon must not pin the directory the user ran us from (a mount to unmount). */
 		if (setsid() < 0 || chdir("/") < 0)
